@@ -1,0 +1,18 @@
+from django.conf import settings
+
+from .models import Region
+from .navigation import navigation
+
+
+def console(request):
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    return {
+        "regions": Region.objects.all(),
+        "current_region": request.region,
+        "acting_account": request.account,
+        "login": request.login,
+        "read_only": request.read_only,
+        "nav_products": navigation(request.path),
+        "status_poll_ms": settings.STATUS_POLL_MS,
+    }

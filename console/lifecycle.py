@@ -1,0 +1,150 @@
+"""State changes of resources: explicit fsm transitions, recorded, completed asynchronously.
+
+A service calls :func:`transition` to make a user-requested change (it locks the row, refuses
+with a message naming the current state, records the event and schedules the follow-up); the
+worker calls :func:`advance` to complete a transitional state. Both are idempotent.
+"""
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from .errors import DependencyViolation, StateRefused
+from .models import Event
+
+# model -> [callable(obj) -> list of messages naming what depends on it]
+_delete_guards: dict = {}
+
+
+def register_delete_guard(model, guard):
+    """Let another app refuse the deletion of ``model`` rows it depends on."""
+    _delete_guards.setdefault(model, []).append(guard)
+
+
+def ensure_deletable(obj):
+    reasons = []
+    for model, guards in _delete_guards.items():
+        if isinstance(obj, model):
+            for guard in guards:
+                reasons.extend(guard(obj))
+    if reasons:
+        raise DependencyViolation(
+            f"{obj._meta.verbose_name.capitalize()} {obj.id} cannot be deleted: "
+            + "; ".join(reasons)
+            + "."
+        )
+
+
+def record_event(obj, action, *, actor=None, from_state="", to_state="", message=""):
+    return Event.objects.create(
+        account_id=obj.account_id,
+        resource_id=obj.pk,
+        resource_type=obj._meta.verbose_name,
+        action=action,
+        from_state=from_state or "",
+        to_state=to_state or "",
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=(actor.get_username() if getattr(actor, "pk", None) else "system"),
+        message=message,
+    )
+
+
+def schedule_advance(obj, delay=None):
+    """After the current transaction commits, ask the worker to complete ``obj``'s state."""
+    from .tasks import advance_resource
+
+    label = obj._meta.label
+    pk, state = obj.pk, obj.status
+    countdown = settings.PROVISION_DELAY if delay is None else delay
+    transaction.on_commit(
+        lambda: advance_resource.apply_async((label, pk, state), countdown=countdown)
+    )
+
+
+def lock(model, pk):
+    """The row, locked for the rest of the transaction (IMMEDIATE transactions on SQLite)."""
+    return model._default_manager.select_for_update().filter(pk=pk).first()
+
+
+def refusal(obj, action_label):
+    name = obj._meta.verbose_name
+    return StateRefused(
+        f"The {name} {obj.pk} is {obj.status}; it cannot be {action_label} in this state."
+    )
+
+
+@transaction.atomic
+def transition(obj, method_name, *, actor=None, action=None, refused=None, **kwargs):
+    """Apply the fsm transition ``method_name`` to a fresh, locked copy of ``obj``.
+
+    Raises :class:`StateRefused` naming the current state if the transition is not allowed
+    (also when another user changed the state first: a lost race is an ordinary refusal).
+    """
+    locked = lock(type(obj), obj.pk)
+    if locked is None:
+        raise StateRefused(f"The {obj._meta.verbose_name} {obj.pk} no longer exists.")
+    method = getattr(locked, method_name)
+    if not can_proceed(method):
+        if refused:
+            raise StateRefused(refused(locked))
+        raise refusal(locked, (action or method_name).replace("_", " ") + "ed")
+    from_state = locked.status
+    method(**kwargs)
+    locked.state_since = timezone.now()
+    locked.save()
+    record_event(
+        locked, action or method_name, actor=actor, from_state=from_state, to_state=locked.status
+    )
+    if locked.is_transitional:
+        schedule_advance(locked)
+    return locked
+
+
+@transaction.atomic
+def advance(model, pk, expected_state=None):
+    """Complete one transitional step of a resource; a no-op if it has moved on already."""
+    obj = lock(model, pk)
+    if obj is None or not obj.is_transitional:
+        return obj
+    if expected_state is not None and obj.status != expected_state:
+        return obj
+    method_name = obj.TRANSITIONAL[obj.status]
+    from_state = obj.status
+    getattr(obj, method_name)()
+    obj.state_since = timezone.now()
+    obj.save()
+    record_event(obj, method_name, from_state=from_state, to_state=obj.status)
+    after = getattr(obj, "after_advance", None)
+    if after:
+        after(from_state)
+    if obj.is_transitional:
+        schedule_advance(obj)
+    return obj
+
+
+def lifecycle_models():
+    return [m for m in apps.get_models() if getattr(m, "TRANSITIONAL", None)]
+
+
+def stuck(model, older_than=None):
+    older_than = settings.RECONCILE_AFTER if older_than is None else older_than
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than)
+    return model._default_manager.filter(
+        status__in=list(model.TRANSITIONAL), state_since__lt=cutoff
+    ).values_list("pk", "status")
+
+
+def reconcile(older_than=None):
+    """Finish everything stuck in a transitional state; returns how many steps it took."""
+    steps = 0
+    for model in lifecycle_models():
+        for pk, state in list(stuck(model, older_than)):
+            # Advance until settled: a crash may have lost every later step too.
+            obj = advance(model, pk, state)
+            steps += 1
+            while obj is not None and obj.is_transitional:
+                obj = advance(model, pk, obj.status)
+                steps += 1
+    return steps

@@ -1,0 +1,353 @@
+"""Accounts, logins, the region catalogue and the base cloud resources."""
+
+import ipaddress
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from .ids import generate_id, generate_uid
+
+
+class Region(models.Model):
+    id = models.CharField(primary_key=True, max_length=32)
+    name = models.CharField(max_length=64)
+    city = models.CharField(max_length=64)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+
+class Zone(models.Model):
+    id = models.CharField(primary_key=True, max_length=32)
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="zones")
+    letter = models.CharField(max_length=2)
+    name = models.CharField(max_length=64)
+    supports_privatelink = models.BooleanField(default=True)
+    supports_clb = models.BooleanField(default=True)
+    supports_alb = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.id})"
+
+
+class Account(models.Model):
+    """A cloud account: every resource belongs to exactly one."""
+
+    uid = models.CharField(max_length=16, unique=True, default=generate_uid)
+    name = models.CharField(max_length=64)
+    privatelink_activated_at = models.DateTimeField(null=True, blank=True)
+    # "ALB as a PrivateLink service resource", granted by ticket in the real cloud.
+    alb_privatelink_privilege = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "uid"]
+
+    def __str__(self):
+        return f"{self.name} ({self.uid})"
+
+    @property
+    def privatelink_activated(self):
+        return self.privatelink_activated_at is not None
+
+
+class Login(models.Model):
+    """What a Django user may do in the console: act for one account, or oversee all."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        INSTRUCTOR = "instructor", "Instructor"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login"
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="logins"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+
+    def __str__(self):
+        return f"{self.user.username} → {self.account or 'all accounts'}"
+
+    @property
+    def is_instructor(self):
+        return self.role == self.Role.INSTRUCTOR
+
+
+class AccountScopedQuerySet(models.QuerySet):
+    def for_account(self, account):
+        """The only way views and services read resources. No account, no rows."""
+        if account is None or not getattr(account, "pk", None):
+            return self.none()
+        return self.filter(account=account)
+
+
+class Resource(FSMModelMixin, models.Model):
+    """Base of every cloud resource: a prefixed ID, an owning account and a region.
+
+    Models with asynchronous states list them in ``TRANSITIONAL``: a mapping from each
+    transitional status to the name of the transition that completes it. The worker (and the
+    reconciler, for anything stuck) call that transition; see ``console.lifecycle``.
+    """
+
+    id_prefix = ""
+    TRANSITIONAL: dict[str, str] = {}
+
+    id = models.CharField(primary_key=True, max_length=40, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=128, blank=True)
+    description = models.CharField(max_length=256, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    state_since = models.DateTimeField(default=timezone.now)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name or self.id
+
+    def save(self, *args, **kwargs):
+        if not self.id:
+            self.id = generate_id(self.id_prefix)
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self):
+        return self.name or self.id
+
+    @property
+    def is_transitional(self):
+        return getattr(self, "status", None) in self.TRANSITIONAL
+
+
+class Event(models.Model):
+    """A recorded state change or action: who, when, from, to."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="events")
+    resource_id = models.CharField(max_length=40, db_index=True)
+    resource_type = models.CharField(max_length=64)
+    action = models.CharField(max_length=64)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    actor_label = models.CharField(max_length=64, blank=True)
+    message = models.CharField(max_length=512, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.resource_id} {self.action} {self.from_state}→{self.to_state}"
+
+
+class Vpc(Resource):
+    id_prefix = "vpc-"
+
+    class Status(models.TextChoices):
+        PENDING = "Pending"
+        AVAILABLE = "Available"
+
+    TRANSITIONAL = {Status.PENDING: "finish_create"}
+
+    cidr_block = models.CharField("IPv4 CIDR Block", max_length=18)
+    status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True)
+
+    class Meta(Resource.Meta):
+        verbose_name = "VPC"
+
+    @transition(field=status, source=Status.PENDING, target=Status.AVAILABLE)
+    def finish_create(self):
+        pass
+
+    @property
+    def network(self):
+        return ipaddress.ip_network(self.cidr_block)
+
+
+class VSwitch(Resource):
+    id_prefix = "vsw-"
+    RESERVED_ADDRESSES = 4  # the first and the last three addresses of every vSwitch
+
+    class Status(models.TextChoices):
+        AVAILABLE = "Available"
+
+    vpc = models.ForeignKey(Vpc, on_delete=models.PROTECT, related_name="vswitches")
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+")
+    cidr_block = models.CharField("IPv4 CIDR Block", max_length=18)
+    status = FSMField(default=Status.AVAILABLE, choices=Status.choices, protected=True)
+
+    class Meta(Resource.Meta):
+        verbose_name = "vSwitch"
+        verbose_name_plural = "vSwitches"
+
+    @property
+    def network(self):
+        return ipaddress.ip_network(self.cidr_block)
+
+    def is_reserved(self, address) -> bool:
+        net = self.network
+        address = ipaddress.ip_address(address)
+        return address == net.network_address or int(address) >= int(net.broadcast_address) - 2
+
+    @property
+    def total_usable(self):
+        return self.network.num_addresses - self.RESERVED_ADDRESSES
+
+
+class PrivateIp(models.Model):
+    """One used address of a vSwitch; the unique constraint makes allocation race-free."""
+
+    vswitch = models.ForeignKey(VSwitch, on_delete=models.CASCADE, related_name="private_ips")
+    address = models.GenericIPAddressField(protocol="IPv4")
+    holder_id = models.CharField(max_length=40, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vswitch", "address"], name="unique_ip_per_vswitch")
+        ]
+
+    def __str__(self):
+        return f"{self.address} ({self.holder_id})"
+
+
+class SecurityGroup(Resource):
+    id_prefix = "sg-"
+
+    vpc = models.ForeignKey(Vpc, on_delete=models.PROTECT, related_name="security_groups")
+
+    class Meta(Resource.Meta):
+        verbose_name = "security group"
+
+
+class SecurityGroupRule(models.Model):
+    class Direction(models.TextChoices):
+        INGRESS = "ingress", "Inbound"
+        EGRESS = "egress", "Outbound"
+
+    class Policy(models.TextChoices):
+        ACCEPT = "accept", "Allow"
+        DROP = "drop", "Deny"
+
+    class Protocol(models.TextChoices):
+        ALL = "all", "All"
+        TCP = "tcp", "TCP"
+        UDP = "udp", "UDP"
+        ICMP = "icmp", "ICMP"
+
+    group = models.ForeignKey(SecurityGroup, on_delete=models.CASCADE, related_name="rules")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    policy = models.CharField(max_length=8, choices=Policy.choices, default=Policy.ACCEPT)
+    priority = models.PositiveSmallIntegerField(default=1)
+    protocol = models.CharField(max_length=8, choices=Protocol.choices)
+    port_from = models.IntegerField()
+    port_to = models.IntegerField()
+    cidr_block = models.CharField(max_length=18, blank=True)
+    peer_group = models.ForeignKey(
+        SecurityGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    description = models.CharField(max_length=256, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["priority", "created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.get_policy_display()} {self.protocol}"
+
+    @property
+    def port_range(self):
+        return f"{self.port_from}/{self.port_to}"
+
+    @property
+    def authorization_object(self):
+        return self.peer_group_id or self.cidr_block
+
+
+class EcsInstance(Resource):
+    id_prefix = "i-"
+
+    class Status(models.TextChoices):
+        PENDING = "Pending"
+        STARTING = "Starting"
+        RUNNING = "Running"
+        STOPPING = "Stopping"
+        STOPPED = "Stopped"
+
+    class Image(models.TextChoices):
+        ALIYUN_LINUX_3 = "aliyun_3", "Alibaba Cloud Linux 3"
+        WINDOWS_2012 = "win2012r2", "Windows Server 2012 R2"
+        UBUNTU_2204 = "ubuntu_22_04", "Ubuntu 22.04"
+
+    class Service(models.TextChoices):
+        NONE = "none", "None"
+        NGINX = "nginx", "NGINX"
+
+    TRANSITIONAL = {
+        Status.PENDING: "boot",
+        Status.STARTING: "finish_start",
+        Status.STOPPING: "finish_stop",
+    }
+
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+")
+    vpc = models.ForeignKey(Vpc, on_delete=models.PROTECT, related_name="instances")
+    vswitch = models.ForeignKey(VSwitch, on_delete=models.PROTECT, related_name="instances")
+    private_ip = models.GenericIPAddressField(protocol="IPv4")
+    image = models.CharField(max_length=32, choices=Image.choices)
+    security_groups = models.ManyToManyField(SecurityGroup, related_name="instances")
+    service = models.CharField(max_length=16, choices=Service.choices, default=Service.NONE)
+    service_port = models.PositiveIntegerField(default=80)
+    page_body = models.TextField(blank=True)
+    status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True)
+
+    class Meta(Resource.Meta):
+        verbose_name = "ECS instance"
+
+    @transition(field=status, source=Status.PENDING, target=Status.STARTING)
+    def boot(self):
+        pass
+
+    @transition(field=status, source=Status.STOPPED, target=Status.STARTING)
+    def start(self):
+        pass
+
+    @transition(field=status, source=Status.STARTING, target=Status.RUNNING)
+    def finish_start(self):
+        pass
+
+    @transition(field=status, source=Status.RUNNING, target=Status.STOPPING)
+    def stop(self):
+        pass
+
+    @transition(field=status, source=Status.STOPPING, target=Status.STOPPED)
+    def finish_stop(self):
+        pass
+
+    @property
+    def serves_http(self):
+        return self.service == self.Service.NGINX
+
+    def listens_on(self, port: int) -> bool:
+        """Whether the deployed service answers on ``port`` right now."""
+        return (
+            self.status == self.Status.RUNNING
+            and self.service == self.Service.NGINX
+            and self.service_port == port
+        )

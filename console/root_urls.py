@@ -1,0 +1,9 @@
+"""The site's routes: the shell and base resources, then each product."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("loadbalancer/", include("loadbalancer.urls")),
+    path("privatelink/", include("privatelink.urls")),
+    path("", include("console.urls")),
+]

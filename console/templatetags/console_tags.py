@@ -1,0 +1,47 @@
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+GOOD = {"Available", "Running", "Active", "Connected", "Normal", "Healthy"}
+BAD = {"Abnormal", "Unhealthy", "CreateFailed", "Locked", "ServiceDeleted", "Failed"}
+
+
+@register.simple_tag(takes_context=True)
+def cell(context, column, obj, resource):
+    """One table cell; a column's template renders within the page's own context."""
+    if column.template:
+        template = context.template.engine.get_template(column.template)
+        with context.push(obj=obj, resource=resource):
+            return template.render(context)
+    return column.cell(obj, resource)
+
+
+@register.filter
+def status_class(status):
+    if status in GOOD:
+        return "ok"
+    if status in BAD:
+        return "bad"
+    return "idle"
+
+
+@register.simple_tag
+def copy_button(value, label="Copy"):
+    return format_html(
+        '<button type="button" class="copy" data-copy="{}" aria-label="{} {}">'
+        '<span aria-hidden="true">⧉</span></button>',
+        value,
+        label,
+        value,
+    )
+
+
+@register.simple_tag
+def action_enabled(action, obj):
+    return action.enabled(obj)
+
+
+@register.simple_tag(takes_context=True)
+def resource_url(context, resource, kind, obj=None, **kwargs):
+    return resource.url(kind, obj, **kwargs)

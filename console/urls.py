@@ -1,0 +1,17 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("region/", views.switch_region, name="switch-region"),
+    path("accounts/", views.accounts_view, name="accounts"),
+    path("accounts/view/", views.view_account, name="view-account"),
+]
+for resource in views.RESOURCES:
+    urlpatterns += resource.urls()

@@ -1,0 +1,421 @@
+"""The shell's pages (login, region, accounts) and the base resources' configurations."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from . import services
+from .errors import ConsoleError
+from .forms import (
+    EcsInstanceForm,
+    EcsServiceForm,
+    SecurityGroupForm,
+    SecurityGroupRuleForm,
+    VpcForm,
+    VSwitchForm,
+)
+from .generic import (
+    Action,
+    Column,
+    ResourceViews,
+    Tab,
+    acting_account,
+    ensure_writable,
+    form_error_from,
+    htmx_redirect,
+)
+from .middleware import SESSION_REGION, SESSION_VIEWING
+from .models import (
+    Account,
+    EcsInstance,
+    Event,
+    Region,
+    SecurityGroup,
+    SecurityGroupRule,
+    Vpc,
+    VSwitch,
+)
+
+STATUS = Column("Status", template="layout/partials/status_cell.html")
+CREATED = Column("Created at", template="layout/partials/created_cell.html")
+
+
+def events_tab_context(request, obj):
+    return {"events": Event.objects.for_account(acting_account(request)).filter(resource_id=obj.pk)}
+
+
+HISTORY = Tab("events", "Events", "console/partials/events_tab.html", events_tab_context)
+
+
+# --- VPC ---------------------------------------------------------------------------------
+
+
+class VpcViews(ResourceViews):
+    model = Vpc
+    slug = "vpcs"
+    singular = "VPC"
+    title = "VPCs"
+    product = "VPC"
+    create_label = "Create VPC"
+    form_class = VpcForm
+    search_fields = ("id", "name", "cidr_block")
+    columns = (
+        Column("Instance ID/Name", link=True),
+        Column("IPv4 CIDR Block", "cidr_block"),
+        STATUS,
+        Column("vSwitches", "vswitch_count"),
+        Column("Description", "description"),
+        CREATED,
+    )
+    tabs = (
+        Tab("basic", "Basic information", "console/partials/vpc_basic.html"),
+        HISTORY,
+    )
+    delete_service = staticmethod(services.vpc_delete)
+    delete_kwarg = "vpc"
+
+    def annotate_list(self, queryset):
+        return queryset.annotate(vswitch_count=Count("vswitches"))
+
+    def detail_context(self, request, obj):
+        return {"vswitches": obj.vswitches.select_related("zone")}
+
+    def perform_create(self, request, form):
+        return services.vpc_create(
+            account=acting_account(request),
+            actor=request.user,
+            region=request.region,
+            **form.cleaned_data,
+        )
+
+
+# --- vSwitch -----------------------------------------------------------------------------
+
+
+class VSwitchViews(ResourceViews):
+    model = VSwitch
+    slug = "vswitches"
+    singular = "vSwitch"
+    title = "vSwitches"
+    product = "VPC"
+    create_label = "Create vSwitch"
+    form_class = VSwitchForm
+    search_fields = ("id", "name", "cidr_block")
+    list_select_related = ("vpc", "zone")
+    columns = (
+        Column("Instance ID/Name", link=True),
+        Column("VPC", "vpc.id"),
+        Column("IPv4 CIDR Block", "cidr_block"),
+        STATUS,
+        Column("Zone", "zone.name"),
+        Column("Available IPs", "available_ip_count"),
+        CREATED,
+    )
+    tabs = (Tab("basic", "Basic information", "console/partials/vswitch_basic.html"), HISTORY)
+    delete_service = staticmethod(services.vswitch_delete)
+    delete_kwarg = "vswitch"
+
+    def annotate_list(self, queryset):
+        return queryset.annotate(used_ips=Count("private_ips"))
+
+    def detail_context(self, request, obj):
+        obj.used_ips = obj.private_ips.count()
+        return {"addresses": obj.private_ips.order_by("address")}
+
+    def perform_create(self, request, form):
+        return services.vswitch_create(
+            account=acting_account(request), actor=request.user, **form.cleaned_data
+        )
+
+
+VSwitch.available_ip_count = property(lambda self: self.total_usable - self.used_ips)
+
+
+# --- security groups ---------------------------------------------------------------------
+
+
+def rules_tab(direction):
+    def context(request, obj):
+        return {
+            "rules": obj.rules.filter(direction=direction).select_related("peer_group"),
+            "direction": direction,
+            "rule_form": SecurityGroupRuleForm(
+                account=acting_account(request), region=request.region, group=obj
+            ),
+        }
+
+    return context
+
+
+class SecurityGroupViews(ResourceViews):
+    model = SecurityGroup
+    slug = "security-groups"
+    singular = "Security group"
+    title = "Security Groups"
+    product = "ECS"
+    create_label = "Create Security Group"
+    form_class = SecurityGroupForm
+    list_select_related = ("vpc",)
+    columns = (
+        Column("ID/Name", link=True),
+        Column("VPC", "vpc.id"),
+        Column("Instances", "instance_count"),
+        Column("Description", "description"),
+        CREATED,
+    )
+    tabs = (
+        Tab("inbound", "Inbound", "console/partials/sg_rules.html", rules_tab("ingress")),
+        Tab("outbound", "Outbound", "console/partials/sg_rules.html", rules_tab("egress")),
+        HISTORY,
+    )
+    delete_service = staticmethod(services.security_group_delete)
+    delete_kwarg = "group"
+
+    def annotate_list(self, queryset):
+        return queryset.annotate(instance_count=Count("instances"))
+
+    def perform_create(self, request, form):
+        return services.security_group_create(
+            account=acting_account(request), actor=request.user, **form.cleaned_data
+        )
+
+    def urls(self):
+        from django.urls import path
+
+        return super().urls() + [
+            path(
+                f"{self.slug}/<str:pk>/rules/<str:direction>/add/",
+                self.view(self.add_rule_view),
+                name=f"{self.slug}-add-rule",
+            ),
+            path(
+                f"{self.slug}/<str:pk>/rules/<int:rule_id>/delete/",
+                self.view(self.delete_rule_view),
+                name=f"{self.slug}-delete-rule",
+            ),
+        ]
+
+    def tab_url(self, obj, direction):
+        return self.url("tab", obj, tab="inbound" if direction == "ingress" else "outbound")
+
+    def add_rule_view(self, request, pk, direction):
+        group = self.get_object(request, pk)
+        if direction not in SecurityGroupRule.Direction.values:
+            raise Http404("No such direction.")
+        form = SecurityGroupRuleForm(
+            request.POST or None,
+            account=acting_account(request),
+            region=request.region,
+            group=group,
+        )
+        if request.method == "POST":
+            ensure_writable(request)
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    services.security_group_rule_add(
+                        account=acting_account(request),
+                        actor=request.user,
+                        group=group,
+                        direction=direction,
+                        policy=data["policy"],
+                        priority=data["priority"],
+                        protocol=data["protocol"],
+                        port_range=data["port_range"],
+                        cidr_block=data["cidr_block"],
+                        peer_group=data["peer_group"],
+                        description=data.get("description", ""),
+                    )
+                except ConsoleError as error:
+                    form_error_from(form, error)
+                else:
+                    messages.success(request, "The rule was added.")
+                    return htmx_redirect(request, self.tab_url(group, direction))
+        return render(
+            request,
+            "console/sg_rule_form.html",
+            self.base_context(request, obj=group, form=form, direction=direction),
+        )
+
+    def delete_rule_view(self, request, pk, rule_id):
+        group = self.get_object(request, pk)
+        rule = group.rules.filter(pk=rule_id).first()
+        if rule is None:
+            raise Http404("No such rule.")
+        if request.method == "POST":
+            ensure_writable(request)
+            services.security_group_rule_delete(
+                account=acting_account(request), actor=request.user, rule=rule
+            )
+            messages.success(request, "The rule was removed.")
+        return htmx_redirect(request, self.tab_url(group, rule.direction))
+
+
+# --- ECS instances -----------------------------------------------------------------------
+
+
+def service_tab_context(request, obj):
+    return {
+        "service_form": EcsServiceForm(
+            initial={
+                "service": obj.service,
+                "service_port": obj.service_port,
+                "page_body": obj.page_body,
+            },
+            account=acting_account(request),
+            region=request.region,
+        )
+    }
+
+
+class EcsInstanceViews(ResourceViews):
+    model = EcsInstance
+    slug = "instances"
+    singular = "Instance"
+    title = "Instances"
+    product = "ECS"
+    create_label = "Create Instance"
+    form_class = EcsInstanceForm
+    search_fields = ("id", "name", "private_ip")
+    list_select_related = ("zone", "vpc", "vswitch")
+    columns = (
+        Column("Instance ID/Name", link=True),
+        Column("Zone", "zone.name"),
+        Column("IP Address", "private_ip"),
+        STATUS,
+        Column("VPC", "vpc.id"),
+        Column("Image", "get_image_display"),
+        Column("Deployed Service", template="console/partials/service_cell.html"),
+        Column("Actions", template="layout/partials/actions_cell.html"),
+    )
+    tabs = (
+        Tab("basic", "Instance Details", "console/partials/instance_basic.html"),
+        Tab(
+            "service",
+            "Deployed Service",
+            "console/partials/instance_service.html",
+            service_tab_context,
+        ),
+        Tab("security-groups", "Security Groups", "console/partials/instance_groups.html"),
+        HISTORY,
+    )
+    actions = (
+        Action(
+            "start",
+            "Start",
+            services.ecs_instance_start,
+            lambda i: i.status == EcsInstance.Status.STOPPED,
+        ),
+        Action(
+            "stop",
+            "Stop",
+            services.ecs_instance_stop,
+            lambda i: i.status == EcsInstance.Status.RUNNING,
+            confirm="Stop this instance? Its service stops answering.",
+        ),
+    )
+    delete_service = staticmethod(services.ecs_instance_delete)
+
+    def perform_create(self, request, form):
+        data = dict(form.cleaned_data)
+        data["security_groups"] = list(data["security_groups"])
+        return services.ecs_instance_create(
+            account=acting_account(request), actor=request.user, **data
+        )
+
+    def urls(self):
+        from django.urls import path
+
+        return super().urls() + [
+            path(
+                f"{self.slug}/<str:pk>/service/edit/",
+                self.view(self.service_view),
+                name=f"{self.slug}-service",
+            )
+        ]
+
+    def service_view(self, request, pk):
+        instance = self.get_object(request, pk)
+        form = EcsServiceForm(
+            request.POST or None, account=acting_account(request), region=request.region
+        )
+        if request.method == "POST":
+            ensure_writable(request)
+            if form.is_valid():
+                try:
+                    services.ecs_instance_set_service(
+                        account=acting_account(request),
+                        actor=request.user,
+                        instance=instance,
+                        **form.cleaned_data,
+                    )
+                except ConsoleError as error:
+                    form_error_from(form, error)
+                else:
+                    messages.success(request, "The deployed service was updated.")
+                    return htmx_redirect(request, self.url("tab", instance, tab="service"))
+        context = self.base_context(
+            request, obj=instance, tab=self.tabs_by_slug["service"], service_form=form
+        )
+        return render(request, self.detail_template, context)
+
+
+vpcs = VpcViews()
+vswitches = VSwitchViews()
+security_groups = SecurityGroupViews()
+instances = EcsInstanceViews()
+RESOURCES = (vpcs, vswitches, instances, security_groups)
+
+
+# --- the shell ---------------------------------------------------------------------------
+
+
+@login_not_required
+def login_view(request):
+    return auth_views.LoginView.as_view(
+        template_name="console/login.html", redirect_authenticated_user=True
+    )(request)
+
+
+def home(request):
+    if request.login is not None and request.login.is_instructor and request.account is None:
+        return redirect("console:accounts")
+    return redirect("console:vpcs-list")
+
+
+@require_POST
+def switch_region(request):
+    region = Region.objects.filter(pk=request.POST.get("region")).first()
+    if region is not None:
+        request.session[SESSION_REGION] = region.pk
+    target = request.POST.get("next") or reverse("console:home")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("console:home")
+    return htmx_redirect(request, target)
+
+
+def accounts_view(request):
+    """The instructor's view of every account; members see only their own."""
+    if request.login is None or not request.login.is_instructor:
+        raise Http404("Only instructors see the accounts overview.")
+    accounts = Account.objects.annotate(login_count=Count("logins")).order_by("name")
+    return render(request, "console/accounts.html", {"accounts": accounts})
+
+
+@require_POST
+def view_account(request):
+    if request.login is None or not request.login.is_instructor:
+        raise Http404("Only instructors can look at other accounts.")
+    account = Account.objects.filter(pk=request.POST.get("account")).first()
+    if account is None:
+        request.session.pop(SESSION_VIEWING, None)
+        return redirect("console:accounts")
+    request.session[SESSION_VIEWING] = account.pk
+    messages.info(request, f"You are viewing {account.name} ({account.uid}), read-only.")
+    return redirect("console:vpcs-list")
