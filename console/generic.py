@@ -167,6 +167,10 @@ class ResourceViews:
 
     # --- hooks -------------------------------------------------------------------------
 
+    @property
+    def can_delete(self):
+        return self.delete_service is not None
+
     def gate(self, request):
         """A response to show instead of the resource's pages (e.g. an activation page)."""
         return None

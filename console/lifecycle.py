@@ -9,6 +9,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django_fsm import can_proceed
 
 from .errors import DependencyViolation, StateRefused
@@ -31,7 +32,7 @@ def ensure_deletable(obj):
                 reasons.extend(guard(obj))
     if reasons:
         raise DependencyViolation(
-            f"{obj._meta.verbose_name.capitalize()} {obj.id} cannot be deleted: "
+            f"{capfirst(obj._meta.verbose_name)} {obj.id} cannot be deleted: "
             + "; ".join(reasons)
             + "."
         )

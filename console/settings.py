@@ -5,6 +5,8 @@ environment, with safe local defaults (SQLite, Redis on the project's own port).
 """
 
 import os
+import tempfile
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -103,7 +105,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so that a real Celery worker can share the test database.
     DATABASES["default"]["TEST"] = {
-        "NAME": os.environ.get("TEST_SQLITE_PATH", str(BASE_DIR / ".test-db.sqlite3"))
+        # One file per test run, so that concurrent runs on one machine never share it.
+        "NAME": os.environ.get(
+            "TEST_SQLITE_PATH",
+            os.path.join(tempfile.gettempdir(), f"privatelink-console-test-{os.getpid()}.sqlite3"),
+        )
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -131,6 +137,10 @@ STORAGES = {
         )
     },
 }
+
+if not PRODUCTION:
+    # In development whitenoise serves from the finders; no collected folder is needed.
+    warnings.filterwarnings("ignore", message="No directory at")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -1,0 +1,1 @@
+from factories import *  # noqa: F403
