@@ -124,11 +124,13 @@ class TestInstancePlacement:
             ),
             (
                 "10.10.0.0",
-                "The IP address 10.10.0.0 is reserved: the first and the last three addresses of 10.10.0.0/24 cannot be used.",
+                "The IP address 10.10.0.0 is reserved: the first and the last three addresses "
+                "of 10.10.0.0/24 cannot be used.",
             ),
             (
                 "10.10.0.253",
-                "The IP address 10.10.0.253 is reserved: the first and the last three addresses of 10.10.0.0/24 cannot be used.",
+                "The IP address 10.10.0.253 is reserved: the first and the last three addresses "
+                "of 10.10.0.0/24 cannot be used.",
             ),
             ("10.10.0.999", "Enter a valid IPv4 address, such as 192.168.0.10."),
         ],
