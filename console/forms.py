@@ -31,10 +31,24 @@ class ResourceMultipleChoiceField(forms.ModelMultipleChoiceField):
 class ConsoleForm(forms.Form):
     """A form that knows the acting account and region; every dropdown is scoped by them."""
 
+    # Fields whose change re-renders the form (its dropdowns depend on them), through htmx.
+    dependent_fields = ()
+
     def __init__(self, *args, account=None, region=None, **kwargs):
         self.account = account
         self.region = region
         super().__init__(*args, **kwargs)
+        for name in self.dependent_fields:
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-get": "?fragment=form",
+                    "hx-trigger": "change",
+                    "hx-target": "#form-body",
+                    "hx-swap": "outerHTML",
+                    "hx-include": "closest form",
+                    "hx-sync": "closest form:replace",
+                }
+            )
 
     def value_of(self, name):
         """The submitted or initial value of a field, for dependent dropdowns."""

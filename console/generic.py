@@ -98,6 +98,15 @@ def form_error_from(form, error):
     form.add_error(field_name, error.message)
 
 
+def initial_from(query):
+    """Form initial values from a query string; multi-valued fields keep every value."""
+    return {
+        key: values if len(values) > 1 else values[0]
+        for key, values in query.lists()
+        if key not in ("fragment", "csrfmiddlewaretoken")
+    }
+
+
 def htmx_redirect(request, url):
     if request.htmx:
         return HttpResponseClientRedirect(url)
@@ -252,12 +261,12 @@ class ResourceViews:
                     return htmx_redirect(request, self.created_url(request, obj))
         elif request.htmx and request.GET.get("fragment") == "form":
             # A dependent field changed (VPC → vSwitches): re-render the form, no errors.
-            form = form_class(initial=request.GET.dict(), **self.form_kwargs(request))
+            form = form_class(initial=initial_from(request.GET), **self.form_kwargs(request))
             return render(
                 request, "layout/partials/form_body.html", self.base_context(request, form=form)
             )
         else:
-            form = form_class(initial=request.GET.dict(), **self.form_kwargs(request))
+            form = form_class(initial=initial_from(request.GET), **self.form_kwargs(request))
         return render(request, self.form_template, self.base_context(request, form=form))
 
     @cached_property
@@ -265,6 +274,9 @@ class ResourceViews:
         return {tab.slug: tab for tab in self.tabs}
 
     def detail_view(self, request, pk, tab=None):
+        fragment = request.GET.get("fragment") if request.htmx else None
+        if fragment == "row":
+            return self.row_view(request, pk)
         obj = self.get_object(request, pk)
         tab_obj = self.tabs_by_slug.get(tab) if tab else (self.tabs[0] if self.tabs else None)
         if tab and tab_obj is None:
@@ -273,20 +285,30 @@ class ResourceViews:
         if tab_obj and tab_obj.context:
             context.update(tab_obj.context(request, obj))
         context.update(self.detail_context(request, obj))
-        fragment = request.GET.get("fragment") if request.htmx else None
-        if fragment in ("header", "row"):
-            template = (
-                "layout/partials/detail_header.html"
-                if fragment == "header"
-                else "layout/partials/list_row.html"
-            )
-            response = render(request, template, context)
-            if not obj.is_transitional:
-                response.status_code = HTMX_STOP_POLLING
-            return response
+        if fragment == "header":
+            return self.polled(render(request, "layout/partials/detail_header.html", context), obj)
         if fragment == "tab":
             return render(request, "layout/partials/tab_body.html", context)
         return render(request, self.detail_template, context)
+
+    def polled(self, response, obj):
+        """A polled fragment: tell htmx to stop polling once the resource has settled."""
+        if not obj.is_transitional:
+            response.status_code = HTMX_STOP_POLLING
+        return response
+
+    def row_view(self, request, pk):
+        """One list row, with the list's annotations, for a row that polls its status."""
+        queryset = self.annotate_list(
+            self.detail_queryset(request)
+            .select_related(*self.list_select_related)
+            .prefetch_related(*self.list_prefetch)
+        )
+        obj = queryset.filter(pk=pk).first()
+        if obj is None:
+            raise Http404(f"No {self.singular} {pk} in this account.")
+        context = self.base_context(request, obj=obj)
+        return self.polled(render(request, "layout/partials/list_row.html", context), obj)
 
     def delete_view(self, request, pk):
         obj = self.get_object(request, pk)

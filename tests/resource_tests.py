@@ -62,6 +62,18 @@ class ResourceTests:
             assert fragment.status_code == 200
             assert "<html" not in fragment.content.decode()
 
+    def test_polled_fragments_stop_polling_once_settled(self, client_a, account_a):
+        obj = self.make(account_a)
+        htmx = {"HX-Request": "true"}
+        for fragment in ("row", "header"):
+            response = client_a.get(
+                self.resource.url("detail", obj), {"fragment": fragment}, headers=htmx
+            )
+            expected = 200 if obj.is_transitional else 286
+            assert response.status_code == expected, fragment
+            assert "<html" not in response.content.decode()
+            assert obj.pk in response.content.decode()
+
     def test_create_page_and_form(self, client_a, account_a):
         data = self.create_data(account_a)
         if data is None:
