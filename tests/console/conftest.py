@@ -1,1 +1,0 @@
-from factories import *  # noqa: F403
