@@ -11,6 +11,7 @@ from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +23,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from .errors import ConsoleError
 
 HTMX_STOP_POLLING = 286
+# Page sizes of list pages, as the console offers them.
+PAGE_SIZES = {"10": 10, "20": 20, "50": 50, "100": 100}
+DEFAULT_PAGE_SIZE = "20"
 
 
 @dataclass
@@ -158,7 +162,9 @@ class ResourceViews:
             for name in self.search_fields:
                 condition |= Q(**{f"{name}__icontains": query})
             queryset = queryset.filter(condition)
-        return self.annotate_list(queryset)
+        # Explicit: Meta.ordering does not apply to the GROUP BY of annotated lists.
+        ordering = [*(self.model._meta.ordering or ["-pk"]), "pk"]
+        return self.annotate_list(queryset).order_by(*ordering)
 
     def annotate_list(self, queryset):
         return queryset
@@ -240,10 +246,18 @@ class ResourceViews:
         return {"resource": self, "product": self.product, **extra}
 
     def list_view(self, request):
-        objects = list(self.list_queryset(request))
-        context = self.base_context(request, objects=objects, query=request.GET.get("q", ""))
-        if request.htmx and request.GET.get("fragment") == "rows":
-            return render(request, "layout/partials/list_rows.html", context)
+        page_size = request.GET.get("page_size", "")
+        page_size = int(page_size) if page_size in PAGE_SIZES else PAGE_SIZES[DEFAULT_PAGE_SIZE]
+        paginator = Paginator(self.list_queryset(request), page_size)
+        page = paginator.get_page(request.GET.get("page"))
+        context = self.base_context(
+            request,
+            objects=page.object_list,
+            page=page,
+            page_size=page_size,
+            page_sizes=PAGE_SIZES,
+            query=request.GET.get("q", ""),
+        )
         return render(request, self.list_template, context)
 
     def create_view(self, request):

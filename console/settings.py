@@ -155,7 +155,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task held by a worker that died is handed out again after this many seconds; the
+# reconciler finishes anything that stays stuck meanwhile.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+}
 CELERY_TIMEZONE = "UTC"
 
 # Simulated provisioning: seconds per asynchronous step (creating, starting, stopping...).
@@ -167,10 +171,17 @@ RECONCILE_INTERVAL = env_float("RECONCILE_INTERVAL", 10.0)
 # How often a transitional status badge asks for news, in milliseconds.
 STATUS_POLL_MS = int(os.environ.get("STATUS_POLL_MS", "1000"))
 
+# Seconds between the health checker's ticks; each tick probes what its interval makes due.
+HEALTH_CHECK_TICK = env_float("HEALTH_CHECK_TICK", 1.0)
+
 CELERY_BEAT_SCHEDULE = {
     "reconcile-stuck-resources": {
         "task": "console.tasks.reconcile_stuck_resources",
         "schedule": RECONCILE_INTERVAL,
+    },
+    "health-check-tick": {
+        "task": "loadbalancer.tasks.health_check_tick",
+        "schedule": HEALTH_CHECK_TICK,
     },
 }
 
