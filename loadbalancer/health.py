@@ -1,0 +1,164 @@
+"""Health checks through the simulated network.
+
+:func:`probe` answers for one backend what a real probe would see. :func:`check_clb_listener`
+and :func:`check_server_group` probe every backend of one listener / server group, count
+successes and failures in a row and flip a backend's health when a threshold is reached.
+The Celery tasks that call them are thin (``loadbalancer.tasks``); beat enqueues what is due
+(:func:`due`).
+"""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from console import lifecycle
+from console.models import EcsInstance
+
+from .models import AlbBackend, AlbServerGroup, ClbBackend, ClbListener
+
+# What the simulated NGINX answers to any path.
+NGINX_STATUS = 200
+COUNTER_CAP = 1000
+PROBE_FIELDS = [
+    "consecutive_ok",
+    "consecutive_failed",
+    "last_probe_at",
+    "last_probe_reason",
+    "health_status",
+]
+
+
+def _config(backend):
+    return backend.listener if isinstance(backend, ClbBackend) else backend.server_group
+
+
+def code_is_healthy(code, codes):
+    return f"http_{code // 100}xx" in codes
+
+
+def probe(backend):
+    """``(ok, reason)`` for one backend: Running, service on the port, healthy HTTP code."""
+    config = _config(backend)
+    instance = backend.instance
+    port = getattr(config, "health_check_port", None) or backend.port
+    target = f"{instance.private_ip}:{port}"
+    if instance.status != EcsInstance.Status.RUNNING:
+        return False, f"The instance {instance.display_name} is {instance.status}."
+    if not instance.listens_on(port):
+        if not instance.serves_http:
+            return False, f"Connection to {target} refused: no service is deployed."
+        return False, (
+            f"Connection to {target} refused: the service listens on port {instance.service_port}."
+        )
+    if config.health_check_protocol == "TCP":
+        return True, f"TCP connection to {target} succeeded."
+    codes = config.healthy_code_list
+    if not code_is_healthy(NGINX_STATUS, codes):
+        shown = ", ".join(c.replace("http_", "") for c in codes)
+        return False, f"HTTP {NGINX_STATUS} from {target} is not a healthy code ({shown})."
+    return True, f"HTTP {NGINX_STATUS} from {target}{config.health_check_path}."
+
+
+def evaluate(backend, ok, reason, config, now):
+    """Count one probe result; returns the new health if it flipped, else ``None``."""
+    backend.last_probe_at = now
+    backend.last_probe_reason = reason[:200]
+    if ok:
+        backend.consecutive_ok = min(backend.consecutive_ok + 1, COUNTER_CAP)
+        backend.consecutive_failed = 0
+        if backend.health_status != backend.HEALTHY and (
+            backend.consecutive_ok >= config.healthy_threshold
+        ):
+            backend.health_status = backend.HEALTHY
+            return backend.HEALTHY
+    else:
+        backend.consecutive_failed = min(backend.consecutive_failed + 1, COUNTER_CAP)
+        backend.consecutive_ok = 0
+        if backend.health_status != backend.UNHEALTHY and (
+            backend.consecutive_failed >= config.unhealthy_threshold
+        ):
+            backend.health_status = backend.UNHEALTHY
+            return backend.UNHEALTHY
+    return None
+
+
+def _run(backends, config, resource):
+    now = timezone.now()
+    flips = []
+    for backend in backends:
+        before = backend.health_status
+        ok, reason = probe(backend)
+        after = evaluate(backend, ok, reason, config, now)
+        if after:
+            flips.append((backend, before, after, reason))
+    if backends:
+        type(backends[0]).objects.bulk_update(backends, PROBE_FIELDS)
+    for backend, before, after, reason in flips:
+        lifecycle.record_event(
+            resource,
+            "health check",
+            from_state=before,
+            to_state=after,
+            message=f"{backend.instance_id}:{backend.port}: {reason}",
+        )
+    return len(backends), len(flips)
+
+
+@transaction.atomic
+def check_clb_listener(listener_id):
+    """Probe every backend of a running CLB listener once. Returns (probed, flipped)."""
+    listener = (
+        ClbListener.objects.select_for_update().select_related("clb").filter(pk=listener_id).first()
+    )
+    if listener is None or not listener.is_checking:
+        return 0, 0
+    backends = list(
+        ClbBackend.objects.filter(listener=listener)
+        .exclude(health_status=ClbBackend.Health.UNAVAILABLE)
+        .select_related("instance")
+    )
+    for backend in backends:
+        backend.listener = listener
+    return _run(backends, listener, listener.clb)
+
+
+@transaction.atomic
+def check_server_group(group_id):
+    """Probe every available backend of an ALB server group once. Returns (probed, flipped)."""
+    group = AlbServerGroup.objects.select_for_update().filter(pk=group_id).first()
+    if group is None or not group.is_checking:
+        return 0, 0
+    backends = list(
+        AlbBackend.objects.filter(server_group=group, status=AlbBackend.Status.AVAILABLE)
+        .exclude(health_status=AlbBackend.Health.UNAVAILABLE)
+        .select_related("instance")
+    )
+    for backend in backends:
+        backend.server_group = group
+    return _run(backends, group, group)
+
+
+def _claim(queryset, now):
+    """Rows due for a probe, their next probe moved one interval on (so enqueued once)."""
+    due = list(queryset.filter(Q(next_probe_at__lte=now) | Q(next_probe_at=None)))
+    for row in due:
+        row.next_probe_at = now + timezone.timedelta(seconds=row.health_check_interval)
+    queryset.model.objects.bulk_update(due, ["next_probe_at"])
+    return [row.pk for row in due]
+
+
+@transaction.atomic
+def due(now=None):
+    """IDs of CLB listeners and ALB server groups whose next probe is due: (listeners, groups)."""
+    now = now or timezone.now()
+    listeners = ClbListener.objects.filter(
+        status=ClbListener.Status.RUNNING, health_check_enabled=True
+    ).only("pk", "health_check_interval", "next_probe_at")
+    groups = (
+        AlbServerGroup.objects.filter(
+            health_check_enabled=True, backends__status=AlbBackend.Status.AVAILABLE
+        )
+        .distinct()
+        .only("pk", "health_check_interval", "next_probe_at")
+    )
+    return _claim(listeners, now), _claim(groups, now)

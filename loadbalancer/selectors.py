@@ -1,0 +1,83 @@
+"""Reads of load balancers, always through an account-scoped object or queryset.
+
+Also what the connectivity test needs: a listener's scheduling candidates.
+"""
+
+from collections import Counter
+
+from . import scheduling
+from .models import AlbBackend, AlbListener, ClbBackend, ClbListener
+
+
+def clb_listeners(*, clb):
+    """The listeners of ``clb`` with their backends' health counted (two queries)."""
+    listeners = list(ClbListener.objects.filter(clb=clb))
+    counts = Counter(
+        ClbBackend.objects.filter(listener__clb=clb).values_list("listener_id", "health_status")
+    )
+    for listener in listeners:
+        listener.health = {
+            status: counts.get((listener.pk, status), 0) for status in ClbBackend.Health.values
+        }
+        listener.backend_total = sum(listener.health.values())
+    return listeners
+
+
+def clb_backends(*, clb):
+    return (
+        ClbBackend.objects.filter(listener__clb=clb)
+        .select_related("instance", "listener")
+        .order_by("listener__port", "id")
+    )
+
+
+def server_group_backends(*, group):
+    return AlbBackend.objects.filter(server_group=group).select_related("instance__zone")
+
+
+def server_group_health(group_ids):
+    """``{group_id: (total, unhealthy)}`` over Available backends."""
+    result = {}
+    rows = AlbBackend.objects.filter(server_group_id__in=group_ids).values_list(
+        "server_group_id", "health_status"
+    )
+    for group_id, status in rows:
+        total, bad = result.get(group_id, (0, 0))
+        result[group_id] = (total + 1, bad + (status == AlbBackend.Health.UNHEALTHY))
+    return result
+
+
+def alb_listeners(*, alb):
+    listeners = list(AlbListener.objects.filter(alb=alb).select_related("server_group"))
+    health = server_group_health({li.server_group_id for li in listeners})
+    for listener in listeners:
+        total, bad = health.get(listener.server_group_id, (0, 0))
+        listener.backend_total, listener.unhealthy_count = total, bad
+    return listeners
+
+
+def clb_listener_candidates(listener):
+    """Scheduling candidates of a CLB listener (health check off counts as healthy)."""
+    return [
+        scheduling.Candidate(
+            key=f"{b.instance_id}:{b.port}",
+            weight=b.weight,
+            healthy=b.health_status != ClbBackend.Health.ABNORMAL,
+            backend=b,
+        )
+        for b in listener.backends.select_related("instance")
+    ]
+
+
+def server_group_candidates(group):
+    return [
+        scheduling.Candidate(
+            key=f"{b.instance_id}:{b.port}",
+            weight=b.weight,
+            healthy=b.health_status != AlbBackend.Health.UNHEALTHY,
+            backend=b,
+        )
+        for b in group.backends.filter(status=AlbBackend.Status.AVAILABLE).select_related(
+            "instance"
+        )
+    ]

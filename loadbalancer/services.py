@@ -1,0 +1,754 @@
+"""Every write to load balancers: atomic, validated, recorded; follow-up work on commit."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from console import lifecycle
+from console import validators as console_validators
+from console.errors import ConsoleError
+from console.ids import generate_id
+from console.models import EcsInstance, Vpc, VSwitch
+from console.services import _same_account, private_ip_allocate, private_ip_release
+
+from . import validators
+from .models import (
+    AlbBackend,
+    AlbInstance,
+    AlbListener,
+    AlbServerGroup,
+    AlbZoneMapping,
+    ClbBackend,
+    ClbInstance,
+    ClbListener,
+    port_family,
+)
+
+MIN_ALB_ZONES, MAX_ALB_ZONES = 2, 10
+
+
+def _require_available_vpc(vpc, field="vpc"):
+    if vpc.status != Vpc.Status.AVAILABLE:
+        raise ConsoleError(
+            f"The VPC {vpc.display_name} is {vpc.status}; wait until it is Available.",
+            field=field,
+        )
+
+
+def _choice(value, choices, message, field):
+    if value not in choices.values:
+        raise ConsoleError(message, field=field)
+    return value
+
+
+def _require_active(lb, what):
+    if not lb.is_active:
+        raise ConsoleError(
+            f"The {what} {lb.id} is {lb.status}; wait until it is Active.", code="IncorrectStatus"
+        )
+
+
+# --- CLB -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def clb_create(
+    *,
+    account,
+    actor=None,
+    region,
+    zone,
+    vpc,
+    vswitch,
+    specification,
+    billing_method=ClbInstance.BillingMethod.PAY_AS_YOU_GO,
+    zone_type=ClbInstance.ZoneType.SINGLE,
+    backup_zone=None,
+    name="",
+    address_type=ClbInstance.AddressType.INTRANET,
+    network_type=ClbInstance.NetworkType.VPC,
+    ip_version=ClbInstance.IpVersion.IPV4,
+):
+    """Buy a CLB: Creating until the worker makes it Active; its address is a vSwitch IP."""
+    _same_account(account, vpc, vswitch)
+    C = ClbInstance  # noqa: N806
+    _choice(billing_method, C.BillingMethod, "Choose a billing method.", "billing_method")
+    _choice(zone_type, C.ZoneType, "Choose Single-zone or Multi-zone.", "zone_type")
+    _choice(specification, C.Specification, "Choose a specification.", "specification")
+    _choice(address_type, C.AddressType, "Choose Internet or Intranet.", "address_type")
+    _choice(ip_version, C.IpVersion, "Choose IPv4 or IPv6.", "ip_version")
+    if network_type != C.NetworkType.VPC:
+        raise ConsoleError("The classic network is not available; choose VPC.", field="network")
+    name = validators.clb_name(name) or "auto_named_slb"
+    if zone.region_id != region.pk:
+        raise ConsoleError(f"Choose a zone of {region.name}.", field="zone")
+    if not zone.supports_clb:
+        raise ConsoleError(f"{zone.name} does not offer CLB; choose another zone.", field="zone")
+    if zone_type == C.ZoneType.MULTI:
+        if backup_zone is None:
+            raise ConsoleError("A Multi-zone instance needs a backup zone.", field="backup_zone")
+        if backup_zone.region_id != region.pk:
+            raise ConsoleError(f"Choose a zone of {region.name}.", field="backup_zone")
+        if backup_zone.pk == zone.pk:
+            raise ConsoleError(
+                "The backup zone must differ from the primary zone.", field="backup_zone"
+            )
+    else:
+        backup_zone = None
+    if vpc.region_id != region.pk:
+        raise ConsoleError(f"Choose a VPC of {region.name}.", field="vpc")
+    _require_available_vpc(vpc)
+    if vswitch.vpc_id != vpc.pk:
+        raise ConsoleError("Choose a vSwitch of the selected VPC.", field="vswitch")
+    if vswitch.zone_id != zone.pk:
+        raise ConsoleError(
+            f"The vSwitch {vswitch.display_name} is in {vswitch.zone.name}; choose a vSwitch "
+            f"in the primary zone {zone.name}.",
+            field="vswitch",
+        )
+    clb = ClbInstance(
+        account=account,
+        region=region,
+        name=name,
+        billing_method=billing_method,
+        zone_type=zone_type,
+        zone=zone,
+        backup_zone=backup_zone,
+        specification=specification,
+        address_type=address_type,
+        network_type=network_type,
+        vpc=vpc,
+        vswitch=vswitch,
+        ip_version=ip_version,
+    )
+    clb.id = generate_id(ClbInstance.id_prefix)
+    clb.address = private_ip_allocate(vswitch=vswitch, holder_id=clb.id, field="vswitch")
+    clb.save()
+    lifecycle.record_event(clb, "create", actor=actor, to_state=clb.status)
+    lifecycle.schedule_advance(clb)
+    return clb
+
+
+@transaction.atomic
+def clb_delete(*, account, actor=None, instance):
+    _same_account(account, instance)
+    locked = lifecycle.lock(ClbInstance, instance.pk)
+    if locked.is_transitional:
+        raise lifecycle.refusal(locked, "deleted")
+    lifecycle.ensure_deletable(locked)
+    lifecycle.record_event(locked, "delete", actor=actor, from_state=locked.status)
+    private_ip_release(holder_id=locked.id)
+    locked.delete()
+
+
+def listener_port_taken(clb, protocol, port):
+    return ClbListener.objects.filter(
+        clb=clb, port_family=port_family(protocol), port=port
+    ).exists()
+
+
+def _port_taken_error(protocol, port, field="port"):
+    family = "UDP" if port_family(protocol) == "udp" else "TCP/HTTP/HTTPS"
+    return ConsoleError(
+        f"Port {port} is already used by a {family} listener of this instance.", field=field
+    )
+
+
+def _backend_instances(account, vpc, instance_ids, field="servers"):
+    """The account's instances of ``vpc`` by ID; a forged or foreign ID is refused."""
+    ids = list(dict.fromkeys(instance_ids))
+    found = {
+        i.pk: i for i in EcsInstance.objects.for_account(account).filter(pk__in=ids, vpc_id=vpc.pk)
+    }
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ConsoleError(
+            f"The instance {missing[0]} is not an ECS instance of VPC {vpc.id} in this account.",
+            field=field,
+        )
+    return found
+
+
+@transaction.atomic
+def clb_listener_create(
+    *,
+    account,
+    actor=None,
+    clb,
+    protocol,
+    port,
+    servers,
+    name="",
+    health_check_enabled=True,
+    health_check_protocol="TCP",
+    health_check_port=None,
+    health_check_path="/",
+    health_check_codes=("http_2xx", "http_3xx"),
+    health_check_interval=2,
+    healthy_threshold=3,
+    unhealthy_threshold=3,
+    wizard_token=None,
+):
+    """Create a running listener with its default server group.
+
+    ``servers``: ``[(instance_id, weight, port)]``. Submitting the same wizard twice
+    (``wizard_token``) returns the listener the first submit created.
+    """
+    _same_account(account, clb)
+    if wizard_token:
+        existing = ClbListener.objects.filter(wizard_token=wizard_token, clb=clb).first()
+        if existing is not None:
+            return existing
+    _require_active(clb, "CLB instance")
+    _choice(protocol, ClbListener.Protocol, "Choose TCP, UDP, HTTP or HTTPS.", "protocol")
+    port = console_validators.port(port, field="port")
+    if listener_port_taken(clb, protocol, port):
+        raise _port_taken_error(protocol, port)
+    if not servers:
+        raise ConsoleError("Add at least one server to the default server group.", field="servers")
+    found = _backend_instances(account, clb.vpc, [s[0] for s in servers])
+    checked = []
+    for instance_id, weight, backend_port in servers:
+        checked.append(
+            (
+                found[instance_id],
+                validators.weight(weight, field="servers"),
+                console_validators.port(backend_port, field="servers"),
+            )
+        )
+    if health_check_protocol not in ("TCP", "HTTP"):
+        raise ConsoleError("Choose TCP or HTTP.", field="health_check_protocol")
+    listener = ClbListener(
+        account=account,
+        clb=clb,
+        protocol=protocol,
+        port=port,
+        name=validators.listener_name(name),
+        health_check_enabled=bool(health_check_enabled),
+        health_check_protocol=health_check_protocol,
+        health_check_port=(
+            console_validators.port(health_check_port, field="health_check_port")
+            if health_check_port
+            else None
+        ),
+        health_check_path=validators.health_check_path(health_check_path),
+        health_check_codes=validators.healthy_codes(list(health_check_codes)),
+        health_check_interval=validators.interval(health_check_interval),
+        healthy_threshold=validators.threshold(healthy_threshold, field="healthy_threshold"),
+        unhealthy_threshold=validators.threshold(unhealthy_threshold, field="unhealthy_threshold"),
+        wizard_token=wizard_token or None,
+        next_probe_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            listener.save()
+    except IntegrityError:
+        existing = wizard_token and ClbListener.objects.filter(wizard_token=wizard_token).first()
+        if existing:
+            return existing
+        raise _port_taken_error(protocol, port) from None
+    health = ClbBackend.Health.ABNORMAL if listener.is_checking else ClbBackend.Health.UNAVAILABLE
+    ClbBackend.objects.bulk_create(
+        ClbBackend(
+            account=account,
+            listener=listener,
+            instance=instance,
+            weight=weight,
+            port=backend_port,
+            health_status=health,
+        )
+        for instance, weight, backend_port in checked
+    )
+    lifecycle.record_event(
+        clb,
+        "create listener",
+        actor=actor,
+        message=f"{protocol}:{port} with {len(checked)} backend server(s)",
+    )
+    _probe_soon_clb(listener)
+    return listener
+
+
+def _probe_soon_clb(listener):
+    if listener.is_checking:
+        from .tasks import probe_listener
+
+        pk = listener.pk
+        transaction.on_commit(lambda: probe_listener.delay(pk))
+
+
+def _set_listener_state(listener, method, actor, refused):
+    locked = ClbListener.objects.select_for_update().filter(pk=listener.pk).first()
+    if locked is None:
+        raise ConsoleError("The listener no longer exists.", code="NotFound")
+    from django_fsm import can_proceed
+
+    if not can_proceed(getattr(locked, method)):
+        raise ConsoleError(refused(locked), code="IncorrectStatus")
+    before = locked.status
+    getattr(locked, method)()
+    locked.next_probe_at = timezone.now()
+    locked.save()
+    if locked.is_checking:
+        # Checks start afresh: a backend must prove itself healthy again.
+        locked.backends.update(
+            health_status=ClbBackend.Health.ABNORMAL, consecutive_ok=0, consecutive_failed=0
+        )
+    else:
+        locked.backends.update(
+            health_status=ClbBackend.Health.UNAVAILABLE, consecutive_ok=0, consecutive_failed=0
+        )
+    lifecycle.record_event(
+        locked.clb,
+        f"{method} listener",
+        actor=actor,
+        from_state=before,
+        to_state=locked.status,
+        message=str(locked),
+    )
+    return locked
+
+
+@transaction.atomic
+def clb_listener_stop(*, account, actor=None, listener):
+    _same_account(account, listener)
+    return _set_listener_state(
+        listener,
+        "stop",
+        actor,
+        lambda li: f"The listener {li} is {li.status}; only a Running listener can be stopped.",
+    )
+
+
+@transaction.atomic
+def clb_listener_start(*, account, actor=None, listener):
+    _same_account(account, listener)
+    locked = _set_listener_state(
+        listener,
+        "start",
+        actor,
+        lambda li: f"The listener {li} is {li.status}; only a Stopped listener can be started.",
+    )
+    _probe_soon_clb(locked)
+    return locked
+
+
+@transaction.atomic
+def clb_listener_delete(*, account, actor=None, listener):
+    _same_account(account, listener)
+    lifecycle.record_event(listener.clb, "delete listener", actor=actor, message=str(listener))
+    listener.delete()
+
+
+# --- ALB -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def alb_create(
+    *,
+    account,
+    actor=None,
+    region,
+    vpc,
+    zone_mappings,
+    name,
+    network_type=AlbInstance.NetworkType.INTERNAL,
+    ip_mode=AlbInstance.IpMode.STATIC,
+    edition=AlbInstance.Edition.BASIC,
+    resource_group="",
+):
+    """Buy an ALB: Provisioning until the worker makes it Active.
+
+    ``zone_mappings``: ``[(zone, vswitch)]``, two to ten zones; each gets a private IP.
+    """
+    _same_account(account, vpc, *[v for _, v in zone_mappings if v is not None])
+    A = AlbInstance  # noqa: N806
+    _choice(network_type, A.NetworkType, "Choose Internet or Internal.", "network_type")
+    _choice(ip_mode, A.IpMode, "Choose Static IP or Dynamic IP.", "ip_mode")
+    _choice(edition, A.Edition, "Choose Basic, Standard or WAF-enabled.", "edition")
+    name = validators.alb_name(name)
+    if vpc.region_id != region.pk:
+        raise ConsoleError(f"Choose a VPC of {region.name}.", field="vpc")
+    _require_available_vpc(vpc)
+    zones = [z for z, _ in zone_mappings]
+    if len({z.pk for z in zones}) != len(zones):
+        raise ConsoleError("Choose each zone once.", field="zones")
+    if not (MIN_ALB_ZONES <= len(zones) <= MAX_ALB_ZONES):
+        raise ConsoleError(
+            f"Select at least {MIN_ALB_ZONES} zones (at most {MAX_ALB_ZONES}), each with a "
+            "vSwitch, so that the ALB stays available when a zone fails.",
+            field="zones",
+        )
+    for zone, vswitch in zone_mappings:
+        field = zone_field("vswitch", zone)
+        if zone.region_id != region.pk:
+            raise ConsoleError(f"Choose zones of {region.name}.", field="zones")
+        if not zone.supports_alb:
+            raise ConsoleError(f"{zone.name} does not offer ALB.", field=zone_field("zone", zone))
+        if vswitch is None:
+            raise ConsoleError(f"Choose a vSwitch in {zone.name}.", field=field)
+        if vswitch.vpc_id != vpc.pk or vswitch.zone_id != zone.pk:
+            raise ConsoleError(f"Choose a vSwitch of the selected VPC in {zone.name}.", field=field)
+    alb = AlbInstance(
+        account=account,
+        region=region,
+        name=name,
+        network_type=network_type,
+        vpc=vpc,
+        ip_mode=ip_mode,
+        edition=edition,
+        resource_group=resource_group or AlbInstance._meta.get_field("resource_group").default,
+    )
+    alb.id = generate_id(AlbInstance.id_prefix)
+    mappings = [
+        AlbZoneMapping(
+            alb=alb,
+            zone=zone,
+            vswitch=vswitch,
+            address=private_ip_allocate(
+                vswitch=vswitch, holder_id=alb.id, field=zone_field("vswitch", zone)
+            ),
+        )
+        for zone, vswitch in zone_mappings
+    ]
+    alb.save()
+    AlbZoneMapping.objects.bulk_create(mappings)
+    lifecycle.record_event(alb, "create", actor=actor, to_state=alb.status)
+    lifecycle.schedule_advance(alb)
+    return alb
+
+
+def zone_field(prefix, zone):
+    """The form field of a zone's checkbox / vSwitch select: ``vswitch_cn_hangzhou_h``."""
+    return f"{prefix}_{zone.pk.replace('-', '_')}"
+
+
+@transaction.atomic
+def alb_delete(*, account, actor=None, instance):
+    _same_account(account, instance)
+    locked = lifecycle.lock(AlbInstance, instance.pk)
+    if locked.is_transitional:
+        raise lifecycle.refusal(locked, "deleted")
+    lifecycle.ensure_deletable(locked)
+    lifecycle.record_event(locked, "delete", actor=actor, from_state=locked.status)
+    private_ip_release(holder_id=locked.id)
+    locked.delete()
+
+
+def _health_check_settings(data):
+    """Validated health check fields of a server group from ``data`` (defaults filled)."""
+    return {
+        "health_check_enabled": bool(data.get("health_check_enabled", True)),
+        "health_check_protocol": _choice(
+            data.get("health_check_protocol", "HTTP"),
+            HEALTH_CHECK_PROTOCOLS,
+            "Choose HTTP, HTTPS or TCP.",
+            "health_check_protocol",
+        ),
+        "health_check_path": validators.health_check_path(data.get("health_check_path", "/")),
+        "health_check_method": _choice(
+            data.get("health_check_method", "HEAD"),
+            HEALTH_CHECK_METHODS,
+            "Choose HEAD or GET.",
+            "health_check_method",
+        ),
+        "health_check_codes": validators.healthy_codes(
+            data.get("health_check_codes", ["http_2xx", "http_3xx"])
+        ),
+        "health_check_interval": validators.interval(data.get("health_check_interval", 2)),
+        "health_check_timeout": validators.timeout(data.get("health_check_timeout", 5)),
+        "healthy_threshold": validators.threshold(
+            data.get("healthy_threshold", 3), field="healthy_threshold"
+        ),
+        "unhealthy_threshold": validators.threshold(
+            data.get("unhealthy_threshold", 3), field="unhealthy_threshold"
+        ),
+    }
+
+
+class _Choices:
+    def __init__(self, *values):
+        self.values = list(values)
+
+
+HEALTH_CHECK_PROTOCOLS = _Choices("HTTP", "HTTPS", "TCP")
+HEALTH_CHECK_METHODS = _Choices("HEAD", "GET")
+
+
+@transaction.atomic
+def server_group_create(
+    *,
+    account,
+    actor=None,
+    vpc,
+    name,
+    server_group_type=AlbServerGroup.GroupType.INSTANCE,
+    protocol=AlbServerGroup.Protocol.HTTP,
+    scheduler=AlbServerGroup.Scheduler.WRR,
+    resource_group="",
+    sticky_session_enabled=False,
+    sticky_session_type=AlbServerGroup.StickySessionType.INSERT,
+    cookie_timeout=1000,
+    cookie_name="",
+    **health_check,
+):
+    """Create an ALB server group in ``vpc``; health check settings as keyword arguments."""
+    _same_account(account, vpc)
+    G = AlbServerGroup  # noqa: N806
+    _choice(server_group_type, G.GroupType, "Choose a server group type.", "server_group_type")
+    _choice(protocol, G.Protocol, "Choose HTTP, HTTPS or gRPC.", "protocol")
+    _choice(scheduler, G.Scheduler, "Choose a scheduling algorithm.", "scheduler")
+    name = console_validators.display_name((name or "").strip(), field="name")
+    if sticky_session_enabled:
+        _choice(
+            sticky_session_type,
+            G.StickySessionType,
+            "Choose Insert cookie or Server cookie.",
+            "sticky_session_type",
+        )
+        if sticky_session_type == G.StickySessionType.INSERT:
+            cookie_timeout = console_validators.int_range(
+                cookie_timeout, 1, 86400, field="cookie_timeout", what="cookie timeout"
+            )
+        else:
+            cookie_name = (cookie_name or "").strip()
+            if not (1 <= len(cookie_name) <= 200) or " " in cookie_name:
+                raise ConsoleError(
+                    "Enter the cookie name: 1 to 200 characters, without spaces.",
+                    field="cookie_name",
+                )
+    group = AlbServerGroup(
+        account=account,
+        region_id=vpc.region_id,
+        vpc=vpc,
+        name=name,
+        server_group_type=server_group_type,
+        protocol=protocol,
+        scheduler=scheduler,
+        resource_group=resource_group or AlbServerGroup._meta.get_field("resource_group").default,
+        sticky_session_enabled=bool(sticky_session_enabled),
+        sticky_session_type=sticky_session_type,
+        cookie_timeout=int(cookie_timeout or 1000),
+        cookie_name=cookie_name or "",
+        **_health_check_settings(health_check),
+    )
+    group.save()
+    lifecycle.record_event(group, "create", actor=actor, to_state=group.status)
+    return group
+
+
+def _server_group_dependents(group):
+    listeners = list(group.listeners.values_list("id", flat=True)[:3])
+    if listeners:
+        return [f"listeners {', '.join(listeners)} forward to it"]
+    return []
+
+
+lifecycle.register_delete_guard(AlbServerGroup, _server_group_dependents)
+
+
+@transaction.atomic
+def server_group_delete(*, account, actor=None, group):
+    _same_account(account, group)
+    lifecycle.ensure_deletable(group)
+    lifecycle.record_event(group, "delete", actor=actor)
+    group.delete()
+
+
+@transaction.atomic
+def server_group_add_backends(*, account, actor=None, group, servers):
+    """Add ``servers`` (``[(instance_id, port, weight)]``): each is Adding, then Available."""
+    _same_account(account, group)
+    if not servers:
+        raise ConsoleError("Select at least one server.", field="servers")
+    found = _backend_instances(account, group.vpc, [s[0] for s in servers])
+    rows = []
+    seen = set()
+    for instance_id, port, weight in servers:
+        port = console_validators.port(port, field=f"port_{instance_id}")
+        weight = validators.weight(weight, field=f"weight_{instance_id}")
+        if (instance_id, port) in seen or group.backends.filter(
+            instance_id=instance_id, port=port
+        ).exists():
+            raise ConsoleError(
+                f"{found[instance_id].display_name} is already a backend server on port {port}.",
+                field=f"port_{instance_id}",
+            )
+        seen.add((instance_id, port))
+        rows.append(
+            AlbBackend(
+                account=account,
+                server_group=group,
+                instance=found[instance_id],
+                port=port,
+                weight=weight,
+                health_status=(
+                    AlbBackend.Health.UNHEALTHY
+                    if group.is_checking
+                    else AlbBackend.Health.UNAVAILABLE
+                ),
+            )
+        )
+    created = []
+    for backend in rows:
+        backend.save()
+        lifecycle.schedule_advance(backend)
+        created.append(backend)
+    AlbServerGroup.objects.filter(pk=group.pk).update(next_probe_at=timezone.now())
+    lifecycle.record_event(
+        group,
+        "add backend servers",
+        actor=actor,
+        message=", ".join(f"{b.instance_id}:{b.port} weight {b.weight}" for b in created),
+    )
+    return created
+
+
+def alb_backend_remove(*, account, actor=None, backend):
+    _same_account(account, backend)
+    return lifecycle.transition(
+        backend,
+        "remove",
+        actor=actor,
+        refused=lambda b: f"The backend server is {b.status}; it is already being removed.",
+    )
+
+
+@transaction.atomic
+def alb_listener_create(
+    *,
+    account,
+    actor=None,
+    alb,
+    protocol,
+    port,
+    server_group,
+    name="",
+    idle_timeout=15,
+    request_timeout=60,
+    wizard_token=None,
+):
+    """Create a listener (Provisioning → Running) forwarding to ``server_group``."""
+    _same_account(account, alb, server_group)
+    if wizard_token:
+        existing = AlbListener.objects.filter(wizard_token=wizard_token, alb=alb).first()
+        if existing is not None:
+            return existing
+    _require_active(alb, "ALB instance")
+    _choice(protocol, AlbListener.Protocol, "Choose HTTP, HTTPS or QUIC.", "protocol")
+    port = console_validators.port(port, field="port")
+    if alb.listeners.filter(port=port).exists():
+        raise ConsoleError(f"Port {port} is already used by a listener of this ALB.", field="port")
+    if server_group.vpc_id != alb.vpc_id:
+        raise ConsoleError(
+            "Choose a server group of the ALB's VPC.", field="server_group", code="NotFound"
+        )
+    listener = AlbListener(
+        account=account,
+        region_id=alb.region_id,
+        alb=alb,
+        protocol=protocol,
+        port=port,
+        name=validators.listener_name(name),
+        idle_timeout=console_validators.int_range(
+            idle_timeout, 1, 60, field="idle_timeout", what="idle timeout"
+        ),
+        request_timeout=console_validators.int_range(
+            request_timeout, 1, 180, field="request_timeout", what="request timeout"
+        ),
+        server_group=server_group,
+        wizard_token=wizard_token or None,
+    )
+    try:
+        with transaction.atomic():
+            listener.save()
+    except IntegrityError:
+        existing = wizard_token and AlbListener.objects.filter(wizard_token=wizard_token).first()
+        if existing:
+            return existing
+        raise ConsoleError(
+            f"Port {port} is already used by a listener of this ALB.", field="port"
+        ) from None
+    lifecycle.record_event(listener, "create", actor=actor, to_state=listener.status)
+    lifecycle.record_event(alb, "create listener", actor=actor, message=f"{protocol}:{port}")
+    lifecycle.schedule_advance(listener)
+    return listener
+
+
+def _alb_listener_action(listener, method, actor, refused):
+    return lifecycle.transition(listener, method, actor=actor, refused=refused)
+
+
+def alb_listener_stop(*, account, actor=None, listener):
+    _same_account(account, listener)
+    return _alb_listener_action(
+        listener,
+        "stop",
+        actor,
+        lambda li: f"The listener {li.id} is {li.status}; only a Running listener can be stopped.",
+    )
+
+
+def alb_listener_start(*, account, actor=None, listener):
+    _same_account(account, listener)
+    return _alb_listener_action(
+        listener,
+        "start",
+        actor,
+        lambda li: f"The listener {li.id} is {li.status}; only a Stopped listener can be started.",
+    )
+
+
+@transaction.atomic
+def alb_listener_delete(*, account, actor=None, listener):
+    _same_account(account, listener)
+    lifecycle.record_event(listener.alb, "delete listener", actor=actor, message=listener.id)
+    listener.delete()
+
+
+# --- what depends on other resources -----------------------------------------------------------
+
+
+def _instance_dependents(instance):
+    reasons = []
+    clb = sorted(
+        {
+            f"{lb} ({proto}:{port})"
+            for lb, proto, port in ClbBackend.objects.filter(instance=instance).values_list(
+                "listener__clb_id", "listener__protocol", "listener__port"
+            )
+        }
+    )
+    if clb:
+        reasons.append(f"it is a backend server of CLB {', '.join(clb[:3])}")
+    groups = sorted(
+        set(AlbBackend.objects.filter(instance=instance).values_list("server_group_id", flat=True))
+    )
+    if groups:
+        reasons.append(f"it is a backend server of server group {', '.join(groups[:3])}")
+    return reasons
+
+
+def _vpc_dependents(vpc):
+    reasons = []
+    for label, queryset in (
+        ("CLB instances", vpc.clb_instances),
+        ("ALB instances", vpc.alb_instances),
+        ("ALB server groups", vpc.alb_server_groups),
+    ):
+        ids = list(queryset.values_list("id", flat=True)[:3])
+        if ids:
+            reasons.append(f"{label} {', '.join(ids)} use it")
+    return reasons
+
+
+def _vswitch_dependents(vswitch):
+    ids = sorted(
+        set(vswitch.clb_instances.values_list("id", flat=True))
+        | set(vswitch.alb_mappings.values_list("alb_id", flat=True))
+    )
+    return [f"load balancers {', '.join(ids[:3])} use it"] if ids else []
+
+
+lifecycle.register_delete_guard(EcsInstance, _instance_dependents)
+lifecycle.register_delete_guard(Vpc, _vpc_dependents)
+lifecycle.register_delete_guard(VSwitch, _vswitch_dependents)

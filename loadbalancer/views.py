@@ -1,0 +1,720 @@
+"""CLB and ALB pages: the generic resource views, configured, plus the listener wizards."""
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+
+from console import validators as console_validators
+from console.errors import ConsoleError
+from console.generic import (
+    Column,
+    ResourceViews,
+    Tab,
+    acting_account,
+    ensure_writable,
+    htmx_redirect,
+)
+from console.models import EcsInstance
+from console.views import CREATED, HISTORY, STATUS
+
+from . import selectors, services, validators
+from .forms import (
+    AlbInstanceForm,
+    AlbListenerForm,
+    AlbServerGroupPickForm,
+    ClbHealthCheckForm,
+    ClbInstanceForm,
+    ClbListenerProtocolForm,
+    ServerGroupForm,
+)
+from .models import AlbBackend, AlbInstance, AlbListener, AlbServerGroup, ClbInstance, ClbListener
+from .wizard import WizardState
+
+PURCHASE_TEMPLATE = "loadbalancer/purchase_form.html"
+
+
+# --- CLB -----------------------------------------------------------------------------------
+
+
+def clb_listeners_tab(request, obj):
+    return {"listeners": selectors.clb_listeners(clb=obj)}
+
+
+def clb_servers_tab(request, obj):
+    return {"backends": selectors.clb_backends(clb=obj)}
+
+
+CLB_WIZARD_STEPS = [
+    ("protocol", "Protocol and Listener"),
+    ("servers", "Backend Servers"),
+    ("health", "Health Check"),
+    ("confirm", "Confirm"),
+]
+CLB_SUBSTEPS = {"my-servers": "servers", "weights": "servers", "done": "confirm"}
+
+
+class ClbInstanceViews(ResourceViews):
+    model = ClbInstance
+    app = "loadbalancer"
+    slug = "clb-instances"
+    singular = "CLB instance"
+    title = "CLB Instances"
+    product = "Server Load Balancer"
+    purchase_title = "Server Load Balancer"
+    create_label = "Create CLB"
+    submit_label = "Buy Now"
+    form_class = ClbInstanceForm
+    form_template = PURCHASE_TEMPLATE
+    search_fields = ("id", "name", "address")
+    list_select_related = ("zone", "backup_zone", "vpc")
+    columns = (
+        Column("Instance ID/Name", link=True),
+        Column("Service Address", "address"),
+        Column("Network Type", template="loadbalancer/partials/clb_network_cell.html"),
+        Column("Address Type", "get_address_type_display"),
+        STATUS,
+        Column("Specification", "get_specification_display"),
+        Column("Billing Method", "get_billing_method_display"),
+        Column("Zone", template="loadbalancer/partials/clb_zone_cell.html"),
+        Column("Actions", template="loadbalancer/partials/clb_actions_cell.html"),
+    )
+    tabs = (
+        Tab("basic", "Basic information", "loadbalancer/partials/clb_basic.html"),
+        Tab(
+            "listeners", "Listeners", "loadbalancer/partials/clb_listeners.html", clb_listeners_tab
+        ),
+        Tab(
+            "servers",
+            "Default Server Group",
+            "loadbalancer/partials/clb_servers.html",
+            clb_servers_tab,
+        ),
+        HISTORY,
+    )
+    delete_service = staticmethod(services.clb_delete)
+
+    def perform_create(self, request, form):
+        data = dict(form.cleaned_data)
+        return services.clb_create(account=acting_account(request), actor=request.user, **data)
+
+    def urls(self):
+        p = self.slug
+        return super().urls() + [
+            path(
+                f"{p}/<str:pk>/listeners/create/",
+                self.view(self.wizard_start_view),
+                name=f"{p}-listener-create",
+            ),
+            path(
+                f"{p}/<str:pk>/listeners/wizard/<str:token>/<str:step>/",
+                self.view(self.wizard_view),
+                name=f"{p}-listener-wizard",
+            ),
+            path(
+                f"{p}/<str:pk>/listeners/<int:listener_id>/<str:action>/",
+                self.view(self.listener_action_view),
+                name=f"{p}-listener-action",
+            ),
+        ]
+
+    # --- listeners ---------------------------------------------------------------------
+
+    def listener_action_view(self, request, pk, listener_id, action):
+        clb = self.get_object(request, pk)
+        listener = ClbListener.objects.for_account(acting_account(request)).filter(
+            clb=clb, pk=listener_id
+        )
+        listener = listener.first()
+        service = {
+            "start": services.clb_listener_start,
+            "stop": services.clb_listener_stop,
+            "delete": services.clb_listener_delete,
+        }.get(action)
+        if listener is None or service is None:
+            raise Http404("No such listener or action.")
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        ensure_writable(request)
+        try:
+            service(account=acting_account(request), actor=request.user, listener=listener)
+        except ConsoleError as error:
+            messages.error(request, error.message)
+        else:
+            done = {"start": "started", "stop": "stopped", "delete": "deleted"}[action]
+            messages.success(request, f"The listener {listener} was {done}.")
+        return htmx_redirect(request, self.url("tab", clb, tab="listeners"))
+
+    # --- the four-step wizard ------------------------------------------------------------
+
+    def wizard_url(self, clb, wizard, step):
+        return reverse(
+            f"{self.app}:{self.slug}-listener-wizard",
+            kwargs={"pk": clb.pk, "token": wizard.token, "step": step},
+        )
+
+    def wizard_start_view(self, request, pk):
+        clb = self.get_object(request, pk)
+        ensure_writable(request)
+        if not clb.is_active:
+            messages.error(
+                request, f"The CLB instance {clb.id} is {clb.status}; wait until it is Active."
+            )
+            return redirect(self.url("list"))
+        wizard = WizardState.start(request, "clb-listener", clb.pk)
+        return redirect(self.wizard_url(clb, wizard, "protocol"))
+
+    def wizard_view(self, request, pk, token, step):
+        clb = self.get_object(request, pk)
+        wizard = WizardState.load(request, "clb-listener", clb.pk, token)
+        if wizard is None:
+            messages.error(request, "This listener wizard has expired. Start again.")
+            return redirect(self.url("list"))
+        handlers = {
+            "protocol": self.step_protocol,
+            "servers": self.step_servers,
+            "my-servers": self.step_my_servers,
+            "weights": self.step_weights,
+            "health": self.step_health,
+            "confirm": self.step_confirm,
+            "done": self.step_done,
+        }
+        if step not in handlers:
+            raise Http404("No such step.")
+        if wizard.done and step != "done":
+            return redirect(self.wizard_url(clb, wizard, "done"))
+        missing = self.first_missing_step(wizard, step)
+        if missing:
+            return redirect(self.wizard_url(clb, wizard, missing))
+        if request.method == "POST":
+            ensure_writable(request)
+        return handlers[step](request, clb, wizard)
+
+    def first_missing_step(self, wizard, step):
+        needed = {
+            "servers": ["protocol"],
+            "my-servers": ["protocol"],
+            "weights": ["protocol"],
+            "health": ["protocol", "servers"],
+            "confirm": ["protocol", "servers", "health"],
+            "done": [],
+        }.get(step, [])
+        for name in needed:
+            if name == "servers":
+                if not wizard.get("servers") or not wizard.get("servers_done"):
+                    return "servers"
+            elif not wizard.get(name):
+                return name
+        return None
+
+    def render_step(self, request, clb, wizard, step, **context):
+        current = CLB_SUBSTEPS.get(step, step)
+        context.update(
+            resource=self,
+            product=self.product,
+            obj=clb,
+            wizard=wizard,
+            step=step,
+            steps=[
+                {"slug": slug, "title": title, "current": slug == current, "number": n}
+                for n, (slug, title) in enumerate(CLB_WIZARD_STEPS, start=1)
+            ],
+            data=wizard.data,
+            step_url=lambda s: self.wizard_url(clb, wizard, s),
+        )
+        for slug, _ in CLB_WIZARD_STEPS + [(s, s) for s in CLB_SUBSTEPS]:
+            context[f"url_{slug.replace('-', '_')}"] = self.wizard_url(clb, wizard, slug)
+        return render(request, "loadbalancer/clb_wizard.html", context)
+
+    def step_protocol(self, request, clb, wizard):
+        form = ClbListenerProtocolForm(
+            request.POST if request.method == "POST" else None,
+            initial=wizard.get("protocol") or {"protocol": "TCP"},
+            clb=clb,
+        )
+        if request.method == "POST" and form.is_valid():
+            wizard.set("protocol", form.cleaned_data)
+            return redirect(self.wizard_url(clb, wizard, "servers"))
+        return self.render_step(request, clb, wizard, "protocol", form=form)
+
+    def step_servers(self, request, clb, wizard):
+        servers = wizard.get("servers", [])
+        errors = {}
+        if request.method == "POST":
+            for server in servers:
+                server["port"] = request.POST.get(f"port_{server['id']}", server["port"]).strip()
+            action = request.POST.get("action", "next")
+            if action.startswith("remove:"):
+                servers = [s for s in servers if s["id"] != action.split(":", 1)[1]]
+                wizard.set("servers", servers)
+                return redirect(self.wizard_url(clb, wizard, "servers"))
+            wizard.set("servers", servers)
+            if action == "add":
+                return redirect(self.wizard_url(clb, wizard, "my-servers"))
+            for server in servers:
+                try:
+                    server["port"] = console_validators.port(server["port"])
+                except ConsoleError as error:
+                    errors[server["id"]] = error.message
+            if not servers:
+                errors["servers"] = "Add at least one server: click Add More."
+            if not errors:
+                wizard.data["servers_done"] = True
+                wizard.set("servers", servers)
+                return redirect(self.wizard_url(clb, wizard, "health"))
+            wizard.data["servers_done"] = False
+            wizard.save()
+        rows = [(s, errors.get(s["id"])) for s in servers]
+        return self.render_step(request, clb, wizard, "servers", rows=rows, errors=errors)
+
+    def candidate_instances(self, request, clb):
+        return (
+            EcsInstance.objects.for_account(acting_account(request))
+            .filter(vpc_id=clb.vpc_id)
+            .select_related("zone")
+            .order_by("name", "id")
+        )
+
+    def step_my_servers(self, request, clb, wizard):
+        instances = list(self.candidate_instances(request, clb))
+        added = {s["id"] for s in wizard.get("servers", [])}
+        error = ""
+        if request.method == "POST":
+            chosen = [i for i in request.POST.getlist("instances") if i not in added]
+            allowed = {i.pk for i in instances}
+            foreign = [i for i in chosen if i not in allowed]
+            if foreign:
+                error = (
+                    f"The instance {foreign[0]} is not an ECS instance of the CLB's VPC "
+                    f"{clb.vpc_id}; choose servers from the list."
+                )
+            elif not chosen:
+                error = "Select at least one server."
+            else:
+                wizard.set("pending", chosen)
+                return redirect(self.wizard_url(clb, wizard, "weights"))
+        return self.render_step(
+            request, clb, wizard, "my-servers", instances=instances, added=added, error=error
+        )
+
+    def step_weights(self, request, clb, wizard):
+        pending = wizard.get("pending") or []
+        instances = list(self.candidate_instances(request, clb).filter(pk__in=pending))
+        if not instances:
+            return redirect(self.wizard_url(clb, wizard, "my-servers"))
+        errors, values = {}, {}
+        for instance in instances:
+            values[instance.pk] = request.POST.get(f"weight_{instance.pk}", "100")
+        if request.method == "POST":
+            for instance in instances:
+                try:
+                    values[instance.pk] = validators.weight(values[instance.pk])
+                except ConsoleError as error:
+                    errors[instance.pk] = error.message
+            if not errors:
+                servers = wizard.get("servers", [])
+                for instance in instances:
+                    servers.append(
+                        {
+                            "id": instance.pk,
+                            "name": instance.display_name,
+                            "ip": instance.private_ip,
+                            "zone": instance.zone.name,
+                            "weight": values[instance.pk],
+                            "port": "",
+                        }
+                    )
+                wizard.data["pending"] = []
+                wizard.data["servers_done"] = False
+                wizard.set("servers", servers)
+                return redirect(self.wizard_url(clb, wizard, "servers"))
+        rows = [(i, values[i.pk], errors.get(i.pk)) for i in instances]
+        return self.render_step(request, clb, wizard, "weights", rows=rows)
+
+    def step_health(self, request, clb, wizard):
+        form = ClbHealthCheckForm(
+            request.POST if request.method == "POST" else None, initial=wizard.get("health")
+        )
+        if request.method == "POST" and form.is_valid():
+            wizard.set("health", form.cleaned_data)
+            return redirect(self.wizard_url(clb, wizard, "confirm"))
+        return self.render_step(request, clb, wizard, "health", form=form)
+
+    def step_confirm(self, request, clb, wizard):
+        if request.method == "POST":
+            protocol, health = wizard.get("protocol"), wizard.get("health")
+            try:
+                listener = services.clb_listener_create(
+                    account=acting_account(request),
+                    actor=request.user,
+                    clb=clb,
+                    protocol=protocol["protocol"],
+                    port=protocol["port"],
+                    name=protocol.get("name", ""),
+                    servers=[(s["id"], s["weight"], s["port"]) for s in wizard.get("servers")],
+                    wizard_token=wizard.token,
+                    **health,
+                )
+            except ConsoleError as error:
+                messages.error(request, error.message)
+            else:
+                wizard.finish(listener.pk)
+                return redirect(self.wizard_url(clb, wizard, "done"))
+        return self.render_step(request, clb, wizard, "confirm")
+
+    def step_done(self, request, clb, wizard):
+        if not wizard.done:
+            return redirect(self.wizard_url(clb, wizard, "confirm"))
+        listener = ClbListener.objects.for_account(acting_account(request)).filter(pk=wizard.done)
+        return self.render_step(request, clb, wizard, "done", listener=listener.first())
+
+
+# --- ALB -----------------------------------------------------------------------------------
+
+
+def alb_listeners_tab(request, obj):
+    return {"listeners": selectors.alb_listeners(alb=obj)}
+
+
+ALB_WIZARD_STEPS = [
+    ("listener", "Configure Listener"),
+    ("server-group", "Select Server Group"),
+    ("confirm", "Confirm"),
+]
+
+
+class AlbInstanceViews(ResourceViews):
+    model = AlbInstance
+    app = "loadbalancer"
+    slug = "alb-instances"
+    singular = "ALB instance"
+    title = "ALB Instances"
+    product = "ALB"
+    purchase_title = "ALB (Pay-As-You-Go)"
+    create_label = "Create ALB"
+    submit_label = "Buy Now"
+    form_class = AlbInstanceForm
+    form_template = PURCHASE_TEMPLATE
+    search_fields = ("id", "name", "dns_name")
+    list_select_related = ("vpc",)
+    list_prefetch = ("zone_mappings__zone",)
+    columns = (
+        Column("Instance ID/Name", link=True),
+        Column("DNS Name", "dns_name"),
+        Column("Network Type", "get_network_type_display"),
+        Column("VPC", "vpc_id"),
+        Column("Zones", template="loadbalancer/partials/alb_zones_cell.html"),
+        Column("IP Mode", "get_ip_mode_display"),
+        Column("Edition", "get_edition_display"),
+        STATUS,
+        Column("Actions", template="layout/partials/actions_cell.html"),
+    )
+    tabs = (
+        Tab("details", "Instance Details", "loadbalancer/partials/alb_basic.html"),
+        Tab("listeners", "Listener", "loadbalancer/partials/alb_listeners.html", alb_listeners_tab),
+        Tab("zones", "Zones", "loadbalancer/partials/alb_zones.html"),
+        HISTORY,
+    )
+    delete_service = staticmethod(services.alb_delete)
+
+    def detail_queryset(self, request):
+        return super().detail_queryset(request).prefetch_related("zone_mappings__zone")
+
+    def perform_create(self, request, form):
+        data = form.cleaned_data
+        return services.alb_create(
+            account=acting_account(request),
+            actor=request.user,
+            region=data["region"],
+            vpc=data["vpc"],
+            zone_mappings=data["zone_mappings"],
+            name=data["name"],
+            network_type=data["network_type"],
+            ip_mode=data["ip_mode"],
+            edition=data["edition"],
+            resource_group=data["resource_group"],
+        )
+
+    def urls(self):
+        p = self.slug
+        return super().urls() + [
+            path(
+                f"{p}/<str:pk>/listeners/create/",
+                self.view(self.wizard_start_view),
+                name=f"{p}-listener-create",
+            ),
+            path(
+                f"{p}/<str:pk>/listeners/wizard/<str:token>/<str:step>/",
+                self.view(self.wizard_view),
+                name=f"{p}-listener-wizard",
+            ),
+            path(
+                f"{p}/<str:pk>/listeners/<str:listener_id>/<str:action>/",
+                self.view(self.listener_action_view),
+                name=f"{p}-listener-action",
+            ),
+        ]
+
+    def listener_action_view(self, request, pk, listener_id, action):
+        alb = self.get_object(request, pk)
+        listener = (
+            AlbListener.objects.for_account(acting_account(request))
+            .filter(alb=alb, pk=listener_id)
+            .first()
+        )
+        service = {
+            "start": services.alb_listener_start,
+            "stop": services.alb_listener_stop,
+            "delete": services.alb_listener_delete,
+        }.get(action)
+        if listener is None or service is None:
+            raise Http404("No such listener or action.")
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        ensure_writable(request)
+        try:
+            service(account=acting_account(request), actor=request.user, listener=listener)
+        except ConsoleError as error:
+            messages.error(request, error.message)
+        return htmx_redirect(request, self.url("tab", alb, tab="listeners"))
+
+    def wizard_url(self, alb, wizard, step):
+        return reverse(
+            f"{self.app}:{self.slug}-listener-wizard",
+            kwargs={"pk": alb.pk, "token": wizard.token, "step": step},
+        )
+
+    def wizard_start_view(self, request, pk):
+        alb = self.get_object(request, pk)
+        ensure_writable(request)
+        if not alb.is_active:
+            messages.error(
+                request, f"The ALB instance {alb.id} is {alb.status}; wait until it is Active."
+            )
+            return redirect(self.url("tab", alb, tab="listeners"))
+        wizard = WizardState.start(request, "alb-listener", alb.pk)
+        return redirect(self.wizard_url(alb, wizard, "listener"))
+
+    def wizard_view(self, request, pk, token, step):
+        alb = self.get_object(request, pk)
+        wizard = WizardState.load(request, "alb-listener", alb.pk, token)
+        if wizard is None:
+            messages.error(request, "This listener wizard has expired. Start again.")
+            return redirect(self.url("tab", alb, tab="listeners"))
+        if step not in ("listener", "server-group", "confirm", "done"):
+            raise Http404("No such step.")
+        if wizard.done and step != "done":
+            return redirect(self.wizard_url(alb, wizard, "done"))
+        for needed in ("listener", "server-group")[
+            : {"listener": 0, "server-group": 1, "confirm": 2, "done": 0}[step]
+        ]:
+            if not wizard.get(needed):
+                return redirect(self.wizard_url(alb, wizard, needed))
+        if request.method == "POST":
+            ensure_writable(request)
+        account = acting_account(request)
+        posted = request.POST if request.method == "POST" else None
+        context = {}
+        if step == "listener":
+            form = AlbListenerForm(posted, initial=wizard.get("listener"), alb=alb)
+            if posted is not None and form.is_valid():
+                wizard.set("listener", form.cleaned_data)
+                return redirect(self.wizard_url(alb, wizard, "server-group"))
+            context["form"] = form
+        elif step == "server-group":
+            initial = {"server_group": wizard.get("server-group")}
+            form = AlbServerGroupPickForm(posted, initial=initial, alb=alb, account=account)
+            if posted is not None and form.is_valid():
+                wizard.set("server-group", form.cleaned_data["server_group"].pk)
+                return redirect(self.wizard_url(alb, wizard, "confirm"))
+            context["form"] = form
+        elif step == "confirm":
+            group = (
+                AlbServerGroup.objects.for_account(account)
+                .filter(pk=wizard.get("server-group"))
+                .first()
+            )
+            context["server_group"] = group
+            if posted is not None:
+                try:
+                    if group is None:
+                        raise ConsoleError("The server group no longer exists; choose another.")
+                    listener = services.alb_listener_create(
+                        account=account,
+                        actor=request.user,
+                        alb=alb,
+                        server_group=group,
+                        wizard_token=wizard.token,
+                        **wizard.get("listener"),
+                    )
+                except ConsoleError as error:
+                    messages.error(request, error.message)
+                else:
+                    wizard.finish(listener.pk)
+                    return redirect(self.wizard_url(alb, wizard, "done"))
+        elif step == "done":
+            if not wizard.done:
+                return redirect(self.wizard_url(alb, wizard, "confirm"))
+            context["listener"] = (
+                AlbListener.objects.for_account(account).filter(pk=wizard.done).first()
+            )
+        current = "confirm" if step == "done" else step
+        context.update(
+            resource=self,
+            product=self.product,
+            obj=alb,
+            wizard=wizard,
+            step=step,
+            data=wizard.data,
+            steps=[
+                {"slug": s, "title": t, "current": s == current, "number": n}
+                for n, (s, t) in enumerate(ALB_WIZARD_STEPS, start=1)
+            ],
+            url_listener=self.wizard_url(alb, wizard, "listener"),
+            url_server_group=self.wizard_url(alb, wizard, "server-group"),
+            url_confirm=self.wizard_url(alb, wizard, "confirm"),
+        )
+        return render(request, "loadbalancer/alb_wizard.html", context)
+
+
+# --- ALB server groups -----------------------------------------------------------------------
+
+
+def server_group_backends_tab(request, obj):
+    return {"backends": selectors.server_group_backends(group=obj)}
+
+
+class ServerGroupViews(ResourceViews):
+    model = AlbServerGroup
+    app = "loadbalancer"
+    slug = "server-groups"
+    singular = "Server group"
+    title = "Server Groups"
+    product = "ALB"
+    create_label = "Create Server Group"
+    submit_label = "Create"
+    form_class = ServerGroupForm
+    form_template = "loadbalancer/server_group_form.html"
+    list_select_related = ("vpc",)
+    columns = (
+        Column("Server Group ID/Name", link=True),
+        Column("Server Group Type", "get_server_group_type_display"),
+        Column("VPC", "vpc_id"),
+        Column("Backend Server Protocol", "get_protocol_display"),
+        Column("Scheduling Algorithm", "get_scheduler_display"),
+        Column("Backend Servers", "backend_count"),
+        Column("Health Check", lambda g: "Enabled" if g.health_check_enabled else "Disabled"),
+        CREATED,
+        Column("Actions", template="layout/partials/actions_cell.html"),
+    )
+    tabs = (
+        Tab("basic", "Basic Information", "loadbalancer/partials/sg_basic.html"),
+        Tab(
+            "backends",
+            "Backend Servers",
+            "loadbalancer/partials/sg_backends.html",
+            server_group_backends_tab,
+        ),
+        HISTORY,
+    )
+    delete_service = staticmethod(services.server_group_delete)
+    delete_kwarg = "group"
+
+    def annotate_list(self, queryset):
+        return queryset.annotate(backend_count=Count("backends"))
+
+    def perform_create(self, request, form):
+        return services.server_group_create(
+            account=acting_account(request), actor=request.user, **form.cleaned_data
+        )
+
+    def urls(self):
+        p = self.slug
+        return super().urls() + [
+            path(
+                f"{p}/<str:pk>/backends/add/",
+                self.view(self.add_backends_view),
+                name=f"{p}-add-backends",
+            ),
+            path(
+                f"{p}/<str:pk>/backends/<int:backend_id>/remove/",
+                self.view(self.remove_backend_view),
+                name=f"{p}-remove-backend",
+            ),
+        ]
+
+    def add_backends_view(self, request, pk):
+        """**Add Backend Server**: pick ECS instances of the group's VPC, then port and weight."""
+        group = self.get_object(request, pk)
+        account = acting_account(request)
+        instances = list(
+            EcsInstance.objects.for_account(account)
+            .filter(vpc_id=group.vpc_id)
+            .select_related("zone")
+            .order_by("name", "id")
+        )
+        context = self.base_context(request, obj=group, instances=instances, stage="select")
+        if request.method == "POST":
+            ensure_writable(request)
+            chosen = list(dict.fromkeys(request.POST.getlist("instances")))
+            by_id = {i.pk: i for i in instances}
+            foreign = [i for i in chosen if i not in by_id]
+            if foreign:
+                context["error"] = (
+                    f"The instance {foreign[0]} is not an ECS instance of the server group's "
+                    f"VPC {group.vpc_id}; choose servers from the list."
+                )
+            elif not chosen:
+                context["error"] = "Select at least one server."
+            else:
+                rows = [
+                    {
+                        "instance": by_id[i],
+                        "port": request.POST.get(f"port_{i}", ""),
+                        "weight": request.POST.get(f"weight_{i}", "100"),
+                    }
+                    for i in chosen
+                ]
+                context.update(stage="ports", rows=rows, chosen=chosen)
+                if request.POST.get("stage") == "ports":
+                    try:
+                        services.server_group_add_backends(
+                            account=account,
+                            actor=request.user,
+                            group=group,
+                            servers=[(r["instance"].pk, r["port"], r["weight"]) for r in rows],
+                        )
+                    except ConsoleError as error:
+                        context["error"] = error.message
+                        context["error_field"] = error.field
+                    else:
+                        messages.success(request, f"{len(rows)} backend server(s) are being added.")
+                        return htmx_redirect(request, self.url("tab", group, tab="backends"))
+        return render(request, "loadbalancer/sg_add_backends.html", context)
+
+    def remove_backend_view(self, request, pk, backend_id):
+        group = self.get_object(request, pk)
+        backend = (
+            AlbBackend.objects.for_account(acting_account(request))
+            .filter(server_group=group, pk=backend_id)
+            .first()
+        )
+        if backend is None:
+            raise Http404("No such backend server.")
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        ensure_writable(request)
+        try:
+            services.alb_backend_remove(
+                account=acting_account(request), actor=request.user, backend=backend
+            )
+        except ConsoleError as error:
+            messages.error(request, error.message)
+        return htmx_redirect(request, self.url("tab", group, tab="backends"))
+
+
+clb_instances = ClbInstanceViews()
+alb_instances = AlbInstanceViews()
+server_groups = ServerGroupViews()
+RESOURCES = (clb_instances, alb_instances, server_groups)
