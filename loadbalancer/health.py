@@ -7,6 +7,8 @@ The Celery tasks that call them are thin (``loadbalancer.tasks``); beat enqueues
 (:func:`due`).
 """
 
+from collections import defaultdict
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -41,9 +43,9 @@ def probe(backend):
     config = _config(backend)
     instance = backend.instance
     port = getattr(config, "health_check_port", None) or backend.port
-    target = f"{instance.private_ip}:{port}"
+    target = f"port {port}"
     if instance.status != EcsInstance.Status.RUNNING:
-        return False, f"The instance {instance.display_name} is {instance.status}."
+        return False, f"The instance is {instance.status}."
     if not instance.listens_on(port):
         if not instance.serves_http:
             return False, f"Connection to {target} refused: no service is deployed."
@@ -82,6 +84,20 @@ def evaluate(backend, ok, reason, config, now):
     return None
 
 
+def _save(backends, now):
+    """Write the probe results: one UPDATE per distinct result, not one per backend."""
+    if not backends:
+        return
+    groups = defaultdict(list)
+    for backend in backends:
+        key = tuple(getattr(backend, name) for name in PROBE_FIELDS if name != "last_probe_at")
+        groups[key].append(backend.pk)
+    names = [name for name in PROBE_FIELDS if name != "last_probe_at"]
+    manager = type(backends[0]).objects
+    for key, pks in groups.items():
+        manager.filter(pk__in=pks).update(last_probe_at=now, **dict(zip(names, key, strict=True)))
+
+
 def _run(backends, config, resource):
     now = timezone.now()
     flips = []
@@ -91,8 +107,7 @@ def _run(backends, config, resource):
         after = evaluate(backend, ok, reason, config, now)
         if after:
             flips.append((backend, before, after, reason))
-    if backends:
-        type(backends[0]).objects.bulk_update(backends, PROBE_FIELDS)
+    _save(backends, now)
     for backend, before, after, reason in flips:
         lifecycle.record_event(
             resource,
