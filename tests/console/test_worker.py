@@ -54,18 +54,10 @@ def test_worker_provisions_vpc_and_instance(celery_worker, account_a, wait_until
     wait_until(lambda: status_of(EcsInstance, instance.pk) == "Stopped", timeout=15)
 
 
-@pytest.fixture
-def worker_provision_delay():
-    return 4.0
-
-
-@pytest.fixture
-def celery_worker_env():
-    return {"RECONCILE_AFTER": "1"}
-
-
-@pytest.mark.parametrize("unused", [None])
-def test_killed_worker_leaves_nothing_stuck(celery_worker, account_a, wait_until, unused, settings):
+@pytest.mark.parametrize(
+    ("worker_provision_delay", "celery_worker_env"), [(4.0, {"RECONCILE_AFTER": "1"})]
+)
+def test_killed_worker_leaves_nothing_stuck(celery_worker, account_a, wait_until):
     instance = create_instance(account_a)
     time.sleep(1.0)  # the worker has fetched the delayed step and holds it
     celery_worker.kill()
