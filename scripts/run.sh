@@ -119,9 +119,9 @@ if [[ ${PRODUCTION:-} == 1 ]]; then
 fi
 
 # --- Celery ---------------------------------------------------------------------------------
-start worker .venv/bin/celery -A console worker -l info \
+start worker .venv/bin/celery -A console worker -l "${CELERY_LOG_LEVEL:-warning}" \
     --concurrency "${WORKER_CONCURRENCY:-2}" -n "console-worker@%h"
-start beat .venv/bin/celery -A console beat -l info -s "$RUN_DIR/celerybeat-schedule"
+start beat .venv/bin/celery -A console beat -l "${CELERY_LOG_LEVEL:-warning}" -s "$RUN_DIR/celerybeat-schedule"
 
 # --- Web --------------------------------------------------------------------------------------
 if [[ ${PRODUCTION:-} == 1 ]]; then
