@@ -471,7 +471,9 @@ class ServerGroupForm(ConsoleForm):
                     )
             else:
                 timeout = data.get("cookie_timeout")
-                if timeout is None or not 1 <= timeout <= 86400:
+                if timeout is None:
+                    timeout = data["cookie_timeout"] = 1000
+                if not 1 <= timeout <= 86400:
                     self.add_error("cookie_timeout", "The cookie timeout must be from 1 to 86400.")
         return data
 
@@ -514,8 +516,8 @@ class AlbListenerForm(forms.Form):
         return rule(
             console_validators.int_range,
             self.cleaned_data.get("idle_timeout"),
-            1,
-            60,
+            low=1,
+            high=60,
             field="idle_timeout",
             what="idle timeout",
         )
@@ -524,8 +526,8 @@ class AlbListenerForm(forms.Form):
         return rule(
             console_validators.int_range,
             self.cleaned_data.get("request_timeout"),
-            1,
-            180,
+            low=1,
+            high=180,
             field="request_timeout",
             what="request timeout",
         )
