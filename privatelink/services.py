@@ -1,0 +1,849 @@
+"""Every write to endpoint services, whitelists, endpoints and connections.
+
+Each service is keyword-only and atomic, validates, records who did what, and schedules the
+worker's follow-up on commit. The provider acts on a connection only through its own service
+(``service.connections``); the consumer only through its own endpoint.
+"""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from console import lifecycle
+from console import validators as console_validators
+from console.errors import ConsoleError, DependencyViolation, StateRefused
+from console.ids import generate_id
+from console.models import SecurityGroup, Vpc, VSwitch
+from console.services import _same_account, private_ip_allocate, private_ip_release
+from loadbalancer.models import AlbInstance, ClbInstance
+
+from . import validators
+from .models import (
+    MAX_ENDPOINT_SECURITY_GROUPS,
+    MAX_ENDPOINT_ZONES,
+    MAX_SERVICE_RESOURCES,
+    ConnectionEvent,
+    Endpoint,
+    EndpointConnection,
+    EndpointService,
+    EndpointZone,
+    ResourceType,
+    ServiceResource,
+    WhitelistEntry,
+)
+
+C = EndpointConnection.Status
+NOT_AUTHORIZED = "The endpoint service does not exist or your account is not authorized to use it."
+ALB_PRIVILEGE_REFUSAL = (
+    "ALB instances can serve as service resources only for accounts that hold the privilege "
+    '"ALB as a PrivateLink service resource". Apply for it by submitting a ticket (in this '
+    "console, your instructor grants it); until then, choose CLB."
+)
+NOT_ACTIVATED = "PrivateLink is not activated for this account. Activate PrivateLink first."
+DELETE_SERVICE_REFUSAL = "Delete the endpoint connections and service resources first"
+
+
+def _require_activated(account):
+    if account is None or not account.privatelink_activated:
+        raise ConsoleError(NOT_ACTIVATED, code="PrivateLinkNotActivated")
+
+
+def _owner_of(account, service):
+    """Refuse a service of another account (a forged ID): it 'does not exist'."""
+    _same_account(account, service)
+
+
+# --- service resources -------------------------------------------------------------------
+
+
+def resource_model(resource_type):
+    return {ResourceType.CLB: ClbInstance, ResourceType.ALB: AlbInstance}.get(resource_type)
+
+
+def _check_resource_type(account, resource_type):
+    if resource_type == ResourceType.NLB:
+        raise ConsoleError(
+            "NLB is not available as a service resource in this console; choose CLB or ALB.",
+            field="resource_type",
+        )
+    if resource_model(resource_type) is None:
+        raise ConsoleError("Choose CLB or ALB.", field="resource_type")
+    if resource_type == ResourceType.ALB and not account.alb_privatelink_privilege:
+        raise ConsoleError(ALB_PRIVILEGE_REFUSAL, field="resource_type")
+
+
+def instance_refusal(instance, zone, *, service=None):
+    """Why ``instance`` cannot be the service resource in ``zone`` ('' if it can)."""
+    what = instance._meta.verbose_name
+    if zone.pk not in instance.zone_ids:
+        return f"The {what} {instance.id} is not deployed in {zone.name}."
+    if not instance.privatelink_eligible:
+        return instance.privatelink_ineligible_reason
+    if not instance.is_active:
+        return f"The {what} {instance.id} is {instance.status}; wait until it is Active."
+    other = (
+        ServiceResource.objects.filter(Q(clb_id=instance.pk) | Q(alb_id=instance.pk))
+        .exclude(service=service)
+        .values_list("service_id", flat=True)
+        .first()
+    )
+    if other:
+        return (
+            f"The {what} {instance.id} is already the service resource of endpoint service {other}."
+        )
+    return ""
+
+
+def _check_resource(account, service_region, resource_type, zone, instance, *, service=None):
+    _same_account(account, instance)
+    if zone.region_id != service_region.pk:
+        raise ConsoleError(f"Choose zones of {service_region.name}.", field="resources")
+    if not zone.supports_privatelink:
+        raise ConsoleError(
+            f"{zone.name} ({zone.id}) does not support PrivateLink; choose another zone.",
+            field="resources",
+        )
+    if not isinstance(instance, resource_model(resource_type)):
+        label = ResourceType(resource_type).label
+        raise ConsoleError(f"Choose a {label} instance as the service resource.", field="resources")
+    reason = instance_refusal(instance, zone, service=service)
+    if reason:
+        raise ConsoleError(reason, field="resources")
+
+
+def _resource_row(service, zone, instance):
+    row = ServiceResource(service=service, zone=zone, resource_type=service.resource_type)
+    if service.resource_type == ResourceType.CLB:
+        row.clb = instance
+    else:
+        row.alb = instance
+    return row
+
+
+# --- endpoint services ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def endpoint_service_create(
+    *,
+    account,
+    actor=None,
+    region,
+    resource_type=ResourceType.CLB,
+    resources,
+    auto_accept=False,
+    zone_affinity=False,
+    description="",
+):
+    """Create an endpoint service: Creating until the worker makes it Active (Available).
+
+    ``resources``: ``[(zone, instance)]``, one per zone. The owner's UID is whitelisted.
+    """
+    _require_activated(account)
+    _check_resource_type(account, resource_type)
+    if not resources:
+        raise ConsoleError("Add at least one service resource.", field="resources")
+    if len(resources) > MAX_SERVICE_RESOURCES:
+        raise ConsoleError(
+            f"An endpoint service has at most {MAX_SERVICE_RESOURCES} service resources.",
+            field="resources",
+        )
+    seen = set()
+    for zone, instance in resources:
+        if zone.pk in seen:
+            raise ConsoleError(
+                f"{zone.name} is selected twice: choose one service resource per zone.",
+                field="resources",
+            )
+        seen.add(zone.pk)
+        _check_resource(account, region, resource_type, zone, instance)
+    service = EndpointService(
+        account=account,
+        region=region,
+        resource_type=resource_type,
+        auto_accept=bool(auto_accept),
+        zone_affinity=bool(zone_affinity),
+        description=console_validators.description(description),
+    )
+    service.save()
+    ServiceResource.objects.bulk_create(
+        [_resource_row(service, zone, instance) for zone, instance in resources]
+    )
+    WhitelistEntry.objects.create(service=service, uid=account.uid)
+    lifecycle.record_event(service, "create", actor=actor, to_state=service.status)
+    lifecycle.schedule_advance(service)
+    return service
+
+
+@transaction.atomic
+def endpoint_service_modify(
+    *, account, actor=None, service, auto_accept=None, zone_affinity=None, description=None
+):
+    """Edit in place; the service is Pending ("Modifying") until the worker applies it."""
+    _owner_of(account, service)
+    if description is not None:
+        description = console_validators.description(description)
+    locked = lifecycle.transition(
+        service,
+        "modify",
+        actor=actor,
+        refused=lambda s: (
+            f"The endpoint service {s.id} is {s.get_status_display()}; wait until it is Available."
+        ),
+    )
+    changes = []
+    for name, value in (
+        ("auto_accept", auto_accept),
+        ("zone_affinity", zone_affinity),
+        ("description", description),
+    ):
+        if value is not None and getattr(locked, name) != value:
+            setattr(locked, name, value)
+            changes.append(name)
+    if changes:
+        locked.save(update_fields=changes)
+    return locked
+
+
+def _active_connections(service):
+    return service.connections.filter(status__in=EndpointConnection.ACTIVE_STATES)
+
+
+@transaction.atomic
+def endpoint_service_delete(*, account, actor=None, service):
+    """Deleting → gone; refused while an endpoint is connected or a resource is attached."""
+    _owner_of(account, service)
+    locked = lifecycle.lock(EndpointService, service.pk)
+    if locked is None:
+        raise StateRefused(f"The endpoint service {service.pk} no longer exists.")
+    if locked.is_transitional:
+        raise StateRefused(
+            f"The endpoint service {locked.id} is {locked.get_status_display()}; wait until "
+            "it is Available."
+        )
+    reasons = []
+    connected = list(_active_connections(locked).values_list("endpoint_id", flat=True)[:3])
+    if connected:
+        reasons.append(f"endpoints {', '.join(connected)} are connected")
+    if locked.resources.exists():
+        reasons.append("service resources are attached")
+    if reasons:
+        raise DependencyViolation(
+            f"The endpoint service {locked.id} cannot be deleted: {' and '.join(reasons)}. "
+            f"{DELETE_SERVICE_REFUSAL}."
+        )
+    return lifecycle.transition(locked, "delete_service", actor=actor, action="delete")
+
+
+def endpoint_service_finish_delete(*, service):
+    """The worker's last step: remaining connections become ServiceDeleted, the row goes."""
+    for connection in list(service.connections.select_for_update()):
+        if can_proceed(connection.service_deleted):
+            before = connection.status
+            connection.service_deleted()
+            connection.state_since = connection.modified_at = timezone.now()
+            connection.save()
+            _record(connection, "service deleted", None, None, before)
+            _sync_zones(connection.endpoint, connection)
+    EndpointService.objects.filter(pk=service.pk).delete()
+
+
+@transaction.atomic
+def service_resource_add(*, account, actor=None, service, zone, instance):
+    """Add a resource in another zone."""
+    _owner_of(account, service)
+    locked = lifecycle.lock(EndpointService, service.pk)
+    if locked.status != EndpointService.Status.ACTIVE:
+        raise StateRefused(
+            f"The endpoint service {locked.id} is {locked.get_status_display()}; wait until it "
+            "is Available."
+        )
+    if locked.resources.filter(zone=zone).exists():
+        raise ConsoleError(
+            f"The service already has a resource in {zone.name}: choose another zone.",
+            field="zone",
+        )
+    if locked.resources.count() >= MAX_SERVICE_RESOURCES:
+        raise ConsoleError(
+            f"An endpoint service has at most {MAX_SERVICE_RESOURCES} service resources.",
+            field="zone",
+        )
+    try:
+        _check_resource(
+            account, locked.region, locked.resource_type, zone, instance, service=locked
+        )
+    except ConsoleError as error:
+        error.field = "instance"
+        raise
+    row = _resource_row(locked, zone, instance)
+    row.save()
+    lifecycle.record_event(
+        locked, "add resource", actor=actor, message=f"{instance.id} in {zone.id}"
+    )
+    return row
+
+
+@transaction.atomic
+def service_resource_remove(*, account, actor=None, service, resource):
+    """Refused while a connected endpoint has a zone where the resource is."""
+    _owner_of(account, service)
+    if resource.service_id != service.pk:
+        raise ConsoleError("The specified resource does not exist.", code="NotFound")
+    users = list(
+        EndpointZone.objects.filter(
+            zone_id=resource.zone_id,
+            endpoint__connection__service=service,
+            endpoint__connection__status__in=EndpointConnection.ACTIVE_STATES,
+        ).values_list("endpoint_id", flat=True)[:3]
+    )
+    if users:
+        raise DependencyViolation(
+            f"The resource in {resource.zone.name} cannot be removed: endpoints "
+            f"{', '.join(users)} use that zone. Deny their connections first."
+        )
+    lifecycle.record_event(
+        service,
+        "remove resource",
+        actor=actor,
+        message=f"{resource.resource_id} in {resource.zone_id}",
+    )
+    resource.delete()
+
+
+# --- whitelist -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def whitelist_add(*, account, actor=None, service, uids):
+    """Whitelist account IDs (16 digits); already listed ones are left as they are."""
+    _owner_of(account, service)
+    uids = validators.account_uids(uids)
+    existing = set(service.whitelist.values_list("uid", flat=True))
+    added = [
+        WhitelistEntry.objects.create(service=service, uid=uid)
+        for uid in uids
+        if uid not in existing
+    ]
+    if added:
+        lifecycle.record_event(
+            service, "add whitelist", actor=actor, message=", ".join(e.uid for e in added)
+        )
+    return added
+
+
+@transaction.atomic
+def whitelist_remove(*, account, actor=None, service, entry):
+    """New endpoints of that account are refused; existing connections stay as they are."""
+    _owner_of(account, service)
+    if entry.service_id != service.pk:
+        raise ConsoleError("The specified resource does not exist.", code="NotFound")
+    if entry.uid == service.account.uid:
+        raise ConsoleError(
+            f"The service owner's account {entry.uid} cannot be removed from the whitelist."
+        )
+    lifecycle.record_event(service, "remove whitelist", actor=actor, message=entry.uid)
+    entry.delete()
+
+
+# --- finding a service to connect to -------------------------------------------------------
+
+
+def endpoint_service_resolve(*, account, region, service_name=None, service_id=None):
+    """The service ``account`` may use, by name or ID; unknown and unauthorised alike refused."""
+    queryset = EndpointService.objects.usable_by(account).filter(region=region)
+    if service_id:
+        service = queryset.filter(pk=str(service_id).strip()).first()
+    else:
+        service = queryset.filter(service_name=(service_name or "").strip()).first()
+    if service is None:
+        raise ConsoleError(NOT_AUTHORIZED, field="service", code="EndpointServiceNotFound")
+    return service
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+def _endpoint_domain(endpoint_id, service):
+    return f"{endpoint_id}.{service.id}.{service.region_id}.privatelink.aliyuncs.com"
+
+
+def _zone_domain(endpoint_id, zone, service):
+    return f"{endpoint_id}-{zone.id}.{service.id}.{service.region_id}.privatelink.aliyuncs.com"
+
+
+def _check_groups(vpc, groups):
+    if not groups:
+        raise ConsoleError("Select at least one security group.", field="security_groups")
+    if len(groups) > MAX_ENDPOINT_SECURITY_GROUPS:
+        raise ConsoleError(
+            f"Select at most {MAX_ENDPOINT_SECURITY_GROUPS} security groups.",
+            field="security_groups",
+        )
+    for group in groups:
+        if group.vpc_id != vpc.pk:
+            raise ConsoleError(
+                f"The security group {group.display_name} belongs to another VPC; choose "
+                "groups of the endpoint's VPC.",
+                field="security_groups",
+            )
+
+
+def _service_zone_ids(service):
+    return set(service.resources.values_list("zone_id", flat=True))
+
+
+def _check_zone(service, vpc, zone, vswitch, zone_ids, field="zones"):
+    if zone.pk not in zone_ids:
+        raise ConsoleError(
+            f"The endpoint service is not available in zone {zone.name} ({zone.id}).",
+            field=field,
+        )
+    if vswitch is None:
+        raise ConsoleError(f"Choose a vSwitch in {zone.name}.", field=field)
+    if vswitch.vpc_id != vpc.pk:
+        raise ConsoleError(
+            f"The vSwitch {vswitch.display_name} belongs to another VPC; choose a vSwitch of "
+            "the endpoint's VPC.",
+            field=field,
+        )
+    if vswitch.zone_id != zone.pk:
+        raise ConsoleError(
+            f"The vSwitch {vswitch.display_name} is in {vswitch.zone.name}; choose a vSwitch "
+            f"in {zone.name}.",
+            field=field,
+        )
+
+
+def _new_zone(endpoint, service, zone, vswitch):
+    eni_id = generate_id("eni-")
+    return EndpointZone(
+        endpoint=endpoint,
+        zone=zone,
+        vswitch=vswitch,
+        eni_id=eni_id,
+        ip=private_ip_allocate(vswitch=vswitch, holder_id=eni_id, field="zones"),
+        domain=_zone_domain(endpoint.id, zone, service),
+    )
+
+
+@transaction.atomic
+def endpoint_create(
+    *,
+    account,
+    actor=None,
+    region,
+    name,
+    service,
+    vpc,
+    security_groups,
+    zones,
+    endpoint_type=Endpoint.EndpointType.INTERFACE,
+    description="",
+):
+    """Create an endpoint and its connection request.
+
+    ``service`` comes from :func:`endpoint_service_resolve` (checked again here);
+    ``zones``: ``[(zone, vswitch)]``. Each zone gets an ENI with a free IP of its vSwitch.
+    The connection is Disconnected until the provider allows it, or goes straight on to
+    Connecting → Connected when the service accepts automatically.
+    """
+    _require_activated(account)
+    _same_account(account, vpc, *security_groups, *[v for _, v in zones if v is not None])
+    name = validators.endpoint_name(name)
+    if endpoint_type != Endpoint.EndpointType.INTERFACE:
+        raise ConsoleError(
+            "Only Interface Endpoint is available; choose Interface Endpoint.",
+            field="endpoint_type",
+        )
+    if service is None or not (
+        service.region_id == region.pk and service.whitelist.filter(uid=account.uid).exists()
+    ):
+        raise ConsoleError(NOT_AUTHORIZED, field="service", code="EndpointServiceNotFound")
+    service = EndpointService.objects.select_for_update().get(pk=service.pk)
+    if not service.is_active:
+        raise ConsoleError(
+            f"The endpoint service {service.id} is {service.get_status_display()}; wait until "
+            "it is Available.",
+            field="service",
+        )
+    if vpc.region_id != region.pk:
+        raise ConsoleError(f"Choose a VPC of {region.name}.", field="vpc")
+    if vpc.status != Vpc.Status.AVAILABLE:
+        raise ConsoleError(
+            f"The VPC {vpc.display_name} is {vpc.status}; wait until it is Available.", field="vpc"
+        )
+    _check_groups(vpc, security_groups)
+    if not zones:
+        raise ConsoleError("Add at least one zone with a vSwitch.", field="zones")
+    if len(zones) > MAX_ENDPOINT_ZONES:
+        raise ConsoleError(f"Add at most {MAX_ENDPOINT_ZONES} zones.", field="zones")
+    zone_ids = _service_zone_ids(service)
+    seen = set()
+    for zone, vswitch in zones:
+        if zone.pk in seen:
+            raise ConsoleError(
+                f"{zone.name} is selected twice: choose one vSwitch per zone.", field="zones"
+            )
+        seen.add(zone.pk)
+        _check_zone(service, vpc, zone, vswitch, zone_ids)
+    endpoint = Endpoint(
+        account=account,
+        region=region,
+        name=name,
+        endpoint_type=endpoint_type,
+        service=service,
+        service_ref=service.id,
+        service_name=service.service_name,
+        vpc=vpc,
+        description=console_validators.description(description),
+    )
+    endpoint.id = generate_id(Endpoint.id_prefix)
+    endpoint.domain = _endpoint_domain(endpoint.id, service)
+    endpoint.save()
+    endpoint.security_groups.set(security_groups)
+    EndpointZone.objects.bulk_create([_new_zone(endpoint, service, z, v) for z, v in zones])
+    lifecycle.record_event(endpoint, "create", actor=actor, to_state=endpoint.status)
+    lifecycle.schedule_advance(endpoint)
+
+    connection = EndpointConnection.objects.create(
+        endpoint=endpoint,
+        account=account,
+        service=service,
+        service_ref=service.id,
+        bandwidth=service.connection_bandwidth,
+    )
+    _record(connection, "request", actor, account, "", "Connection requested.")
+    if service.auto_accept:
+        connection.allow()
+        connection.save()
+        _record(
+            connection,
+            "allow",
+            None,
+            None,
+            C.DISCONNECTED,
+            "Accepted automatically: the service accepts connections automatically.",
+        )
+        lifecycle.schedule_advance(connection)
+    _sync_zones(endpoint, connection)
+    return endpoint
+
+
+def _require_stable_endpoint(endpoint, what):
+    return lambda e: f"The endpoint {e.id} is {e.status}; wait until it is Active to {what}."
+
+
+@transaction.atomic
+def endpoint_delete(*, account, actor=None, endpoint):
+    """Any stable state: the endpoint and its connection go Deleting, then disappear."""
+    _same_account(account, endpoint)
+    locked = lifecycle.transition(
+        endpoint,
+        "delete_endpoint",
+        actor=actor,
+        action="delete",
+        refused=lambda e: f"The endpoint {e.id} is {e.status}; it cannot be deleted in this state.",
+    )
+    connection = EndpointConnection.objects.filter(pk=locked.pk).first()
+    if connection is not None and can_proceed(connection.delete_connection):
+        _connection_step(connection, "delete_connection", actor, account, "delete")
+    locked.zones.update(status=EndpointZone.Status.DELETING)
+    return locked
+
+
+def endpoint_finish_delete(*, endpoint):
+    """The worker's last step: release the ENIs' addresses, remove everything."""
+    eni_ids = list(
+        EndpointZone.objects.filter(endpoint_id=endpoint.pk).values_list("eni_id", flat=True)
+    )
+    for eni_id in eni_ids:
+        private_ip_release(holder_id=eni_id)
+    Endpoint.objects.filter(pk=endpoint.pk).delete()
+
+
+def endpoint_zones_settle(*, endpoint):
+    """After a create or modify step: zones being removed go, the others follow the connection."""
+    for zone in endpoint.zones.filter(status=EndpointZone.Status.DELETING):
+        if endpoint.status == Endpoint.Status.DELETING:
+            continue
+        private_ip_release(holder_id=zone.eni_id)
+        zone.delete()
+    _sync_zones(endpoint, EndpointConnection.objects.filter(pk=endpoint.pk).first())
+
+
+@transaction.atomic
+def endpoint_add_zone(*, account, actor=None, endpoint, zone, vswitch):
+    _same_account(account, endpoint, vswitch)
+    service = endpoint.service
+    if service is None:
+        raise ConsoleError("The endpoint service no longer exists.", field="zone")
+    if endpoint.zones.filter(zone=zone).exists():
+        raise ConsoleError(f"The endpoint already has a zone in {zone.name}.", field="zone")
+    if endpoint.zones.count() >= MAX_ENDPOINT_ZONES:
+        raise ConsoleError(f"An endpoint has at most {MAX_ENDPOINT_ZONES} zones.", field="zone")
+    _check_zone(service, endpoint.vpc, zone, vswitch, _service_zone_ids(service), field="zone")
+    locked = lifecycle.transition(
+        endpoint,
+        "modify",
+        actor=actor,
+        action="add zone",
+        refused=_require_stable_endpoint(endpoint, "add a zone"),
+    )
+    row = _new_zone(locked, service, zone, vswitch)
+    row.save()
+    return row
+
+
+@transaction.atomic
+def endpoint_remove_zone(*, account, actor=None, endpoint, endpoint_zone):
+    _same_account(account, endpoint)
+    if endpoint_zone.endpoint_id != endpoint.pk:
+        raise ConsoleError("The specified resource does not exist.", code="NotFound")
+    if endpoint.zones.exclude(status=EndpointZone.Status.DELETING).count() <= 1:
+        raise ConsoleError("An endpoint needs at least one zone; delete the endpoint instead.")
+    lifecycle.transition(
+        endpoint,
+        "modify",
+        actor=actor,
+        action="remove zone",
+        refused=_require_stable_endpoint(endpoint, "remove a zone"),
+    )
+    EndpointZone.objects.filter(pk=endpoint_zone.pk).update(status=EndpointZone.Status.DELETING)
+
+
+@transaction.atomic
+def endpoint_attach_security_group(*, account, actor=None, endpoint, group):
+    _same_account(account, endpoint, group)
+    current = list(endpoint.security_groups.all())
+    if group in current:
+        raise ConsoleError(f"The security group {group.id} is already attached.", field="group")
+    _check_groups(endpoint.vpc, current + [group])
+    lifecycle.transition(
+        endpoint,
+        "modify",
+        actor=actor,
+        action="attach security group",
+        refused=_require_stable_endpoint(endpoint, "attach a security group"),
+    )
+    endpoint.security_groups.add(group)
+
+
+@transaction.atomic
+def endpoint_detach_security_group(*, account, actor=None, endpoint, group):
+    _same_account(account, endpoint, group)
+    groups = list(endpoint.security_groups.all())
+    if group not in groups:
+        raise ConsoleError("The specified resource does not exist.", code="NotFound")
+    if len(groups) <= 1:
+        raise ConsoleError("An endpoint needs at least one security group.", field="group")
+    lifecycle.transition(
+        endpoint,
+        "modify",
+        actor=actor,
+        action="detach security group",
+        refused=_require_stable_endpoint(endpoint, "detach a security group"),
+    )
+    endpoint.security_groups.remove(group)
+
+
+# --- connections ----------------------------------------------------------------------------
+
+
+def _record(connection, action, actor, actor_account, from_state, message=""):
+    ConnectionEvent.objects.create(
+        connection=connection,
+        action=action,
+        from_state=from_state or "",
+        to_state=connection.status,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_account=actor_account,
+        message=message,
+    )
+
+
+ZONE_FOLLOWS = {
+    C.CONNECTING: EndpointZone.Status.CONNECTING,
+    C.CONNECTED: EndpointZone.Status.CONNECTED,
+    C.DISCONNECTING: EndpointZone.Status.DISCONNECTING,
+    C.PENDING: EndpointZone.Status.CONNECTED,
+    C.DELETING: EndpointZone.Status.DELETING,
+    C.SERVICE_DELETED: EndpointZone.Status.DISCONNECTED,
+}
+
+
+def zone_status_for(endpoint, connection, current):
+    """A zone's status from its endpoint's and its connection's."""
+    Z = EndpointZone.Status  # noqa: N806
+    if current == Z.DELETING or endpoint.status == Endpoint.Status.DELETING:
+        return Z.DELETING
+    if current == Z.CREATING and endpoint.status != Endpoint.Status.ACTIVE:
+        return Z.CREATING
+    if connection is None:
+        return Z.DISCONNECTED
+    if connection.status == C.DISCONNECTED:
+        return Z.WAIT if current in (Z.CREATING, Z.WAIT) else Z.DISCONNECTED
+    return ZONE_FOLLOWS[connection.status]
+
+
+def _sync_zones(endpoint, connection):
+    for zone in EndpointZone.objects.filter(endpoint_id=endpoint.pk):
+        status = zone_status_for(endpoint, connection, zone.status)
+        if status != zone.status:
+            EndpointZone.objects.filter(pk=zone.pk).update(status=status)
+
+
+def _connection_step(connection, method_name, actor, actor_account, action, message="", **kw):
+    """Apply a transition to an already locked connection, record it, schedule what follows."""
+    before = connection.status
+    getattr(connection, method_name)(**kw)
+    connection.state_since = connection.modified_at = timezone.now()
+    connection.save()
+    _record(connection, action, actor, actor_account, before, message)
+    _sync_zones(connection.endpoint, connection)
+    if connection.is_transitional:
+        lifecycle.schedule_advance(connection)
+    return connection
+
+
+@transaction.atomic
+def _provider_transition(
+    *, account, actor, service, connection, choose, action, refused, message="", **kwargs
+):
+    """Lock the connection of the provider's own ``service`` and apply the chosen transition.
+
+    A lost race (someone changed the state first) is an ordinary refusal naming the state.
+    """
+    _owner_of(account, service)
+    locked = lifecycle.lock(EndpointConnection, connection.pk)
+    if locked is None or locked.service_id != service.pk:
+        raise StateRefused(f"The endpoint connection {connection.pk} no longer exists.")
+    method_name = choose(locked)
+    if not can_proceed(getattr(locked, method_name)):
+        raise StateRefused(refused(locked))
+    return _connection_step(locked, method_name, actor, account, action, message, **kwargs)
+
+
+def connection_refusal(connection, action):
+    """Why ``action`` is refused now: always names the current state."""
+    state = connection.status
+    if state in EndpointConnection.SETTLES_TO:
+        return f"The connection is {state}; wait until it is {connection.SETTLES_TO[state]}."
+    if state == C.DELETING:
+        return "The connection is Deleting: its endpoint is being deleted."
+    if state == C.SERVICE_DELETED:
+        return "The connection is ServiceDeleted: its endpoint service no longer exists."
+    return {
+        "allow": f"The connection is {state}; only a Disconnected connection can be allowed.",
+        "deny": f"The connection is {state}; only a Connected connection or a connection "
+        "request can be denied.",
+        "bandwidth": f"The connection is {state}; the bandwidth can be changed only while it "
+        "is Connected.",
+    }[action]
+
+
+def connection_allow(*, account, actor=None, service, connection, auto_allocate=False):
+    """Allow: Disconnected → Connecting; the worker completes it (→ Connected)."""
+
+    def choose(locked):
+        locked.auto_allocate = bool(auto_allocate)
+        return "allow"
+
+    return _provider_transition(
+        account=account,
+        actor=actor,
+        service=service,
+        connection=connection,
+        choose=choose,
+        action="allow",
+        refused=lambda c: connection_refusal(c, "allow"),
+        message="Service resources allocated automatically." if auto_allocate else "",
+    )
+
+
+def connection_deny(*, account, actor=None, service, connection):
+    """Deny: Connected → Disconnecting; a request not yet allowed stays Disconnected."""
+    return _provider_transition(
+        account=account,
+        actor=actor,
+        service=service,
+        connection=connection,
+        choose=lambda c: "reject" if c.status == C.DISCONNECTED else "deny",
+        action="deny",
+        refused=lambda c: connection_refusal(c, "deny"),
+    )
+
+
+def connection_change_bandwidth(*, account, actor=None, service, connection, bandwidth):
+    """Connected → Pending → Connected with the new bandwidth (range by resource type)."""
+    low, high = service.bandwidth_range
+    bandwidth = validators.bandwidth(bandwidth, low, high)
+    return _provider_transition(
+        account=account,
+        actor=actor,
+        service=service,
+        connection=connection,
+        choose=lambda c: "change_bandwidth",
+        action="change bandwidth",
+        refused=lambda c: connection_refusal(c, "bandwidth"),
+        message=f"{bandwidth} Mbps",
+        bandwidth=bandwidth,
+    )
+
+
+def connection_after_advance(*, connection, from_state):
+    """The worker completed a step: record it; zones follow; a deleted endpoint goes."""
+    EndpointConnection.objects.filter(pk=connection.pk).update(modified_at=timezone.now())
+    if from_state == C.DELETING:
+        endpoint_finish_delete(endpoint=connection.endpoint)
+        return
+    _record(connection, connection.TRANSITIONAL[from_state], None, None, from_state)
+    _sync_zones(connection.endpoint, connection)
+
+
+def connection_count_request(*, connection):
+    """One simulated request went through (the provider's Monitor column)."""
+    from django.db.models import F
+
+    EndpointConnection.objects.filter(pk=connection.pk).update(request_count=F("request_count") + 1)
+
+
+# --- what depends on other resources ----------------------------------------------------------
+
+
+def _load_balancer_dependents(instance):
+    field = "clb_id" if isinstance(instance, ClbInstance) else "alb_id"
+    ids = sorted(
+        set(
+            ServiceResource.objects.filter(**{field: instance.pk}).values_list(
+                "service_id", flat=True
+            )
+        )
+    )
+    return [f"it is the service resource of endpoint service {', '.join(ids)}"] if ids else []
+
+
+def _vswitch_dependents(vswitch):
+    rows = list(
+        EndpointZone.objects.filter(vswitch=vswitch).values_list("endpoint_id", "eni_id")[:3]
+    )
+    if not rows:
+        return []
+    return ["endpoint ENIs are in it: " + ", ".join(f"{eni} of {ep}" for ep, eni in rows)]
+
+
+def _security_group_dependents(group):
+    ids = list(group.endpoints.values_list("id", flat=True)[:3])
+    return [f"endpoints {', '.join(ids)} use it"] if ids else []
+
+
+def _vpc_dependents(vpc):
+    ids = list(vpc.endpoints.values_list("id", flat=True)[:3])
+    return [f"endpoints {', '.join(ids)} are in it"] if ids else []
+
+
+lifecycle.register_delete_guard(ClbInstance, _load_balancer_dependents)
+lifecycle.register_delete_guard(AlbInstance, _load_balancer_dependents)
+lifecycle.register_delete_guard(VSwitch, _vswitch_dependents)
+lifecycle.register_delete_guard(SecurityGroup, _security_group_dependents)
+lifecycle.register_delete_guard(Vpc, _vpc_dependents)
