@@ -8,10 +8,10 @@ from .errors import ConsoleError
 from .models import EcsInstance, SecurityGroup, SecurityGroupRule, Vpc, VSwitch, Zone
 
 
-def rule(fn, value, **kwargs):
+def rule(fn, value, *args, **kwargs):
     """Run a validator and turn its refusal into a form error."""
     try:
-        return fn(value, **kwargs)
+        return fn(value, *args, **kwargs)
     except ConsoleError as error:
         raise ValidationError(error.message) from None
 

@@ -335,7 +335,12 @@ class ResourceViews:
                 return htmx_redirect(request, self.url("detail", obj))
             messages.success(request, f"{self.singular} {pk} was deleted.")
             return htmx_redirect(request, self.url("list"))
-        return render(request, "layout/confirm_delete.html", self.base_context(request, obj=obj))
+        template = (
+            "layout/partials/confirm_delete_dialog.html"
+            if request.htmx
+            else "layout/confirm_delete.html"
+        )
+        return render(request, template, self.base_context(request, obj=obj))
 
     def action_view(self, request, pk, action):
         obj = self.get_object(request, pk)

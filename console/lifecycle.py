@@ -126,7 +126,13 @@ def advance(model, pk, expected_state=None):
 
 
 def lifecycle_models():
-    return [m for m in apps.get_models() if getattr(m, "TRANSITIONAL", None)]
+    """Models the reconciler watches: transitional states and a ``state_since`` timestamp."""
+    return [
+        m
+        for m in apps.get_models()
+        if getattr(m, "TRANSITIONAL", None)
+        and any(f.name == "state_since" for f in m._meta.get_fields())
+    ]
 
 
 def stuck(model, older_than=None):

@@ -98,6 +98,8 @@ class ResourceTests:
             return
         obj = self.make(account_a)
         assert client_a.get(self.resource.url("delete", obj)).status_code == 200
+        dialog = client_a.get(self.resource.url("delete", obj), headers={"HX-Request": "true"})
+        assert "<dialog" in dialog.content.decode() and "<html" not in dialog.content.decode()
         response = client_a.post(self.resource.url("delete", obj))
         assert response.status_code == 302
         assert not self.model.objects.filter(pk=obj.pk).exists()

@@ -7,6 +7,16 @@
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
+  // Dialogs loaded by htmx open as modal dialogs; Cancel and Escape close them.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var dialog = event.detail.target.querySelector("dialog[data-modal]");
+    if (dialog && !dialog.open) dialog.showModal();
+  });
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest("[data-close-dialog]");
+    var dialog = closer && closer.closest("dialog");
+    if (dialog) { event.preventDefault(); dialog.close(); dialog.remove(); }
+  });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
     if (!button) return;

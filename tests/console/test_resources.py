@@ -76,3 +76,64 @@ class TestEcsInstancePages(ResourceTests):
             "service": "none",
             "service_port": "80",
         }
+
+
+def test_edit_pages_of_another_account_answer_404(client_a, client_b, account_a):
+    vswitch = make_vswitch(account_a, make_vpc(account_a))
+    instance = make_instance(account_a, vswitch)
+    group = instance.security_groups.get()
+    rule = group.rules.get()
+    for url in [
+        f"/instances/{instance.pk}/service/edit/",
+        f"/security-groups/{group.pk}/rules/ingress/add/",
+        f"/security-groups/{group.pk}/rules/{rule.pk}/delete/",
+    ]:
+        assert client_b.get(url).status_code == 404, url
+        assert client_b.post(url, {"service": "none"}).status_code == 404, url
+    assert client_a.get(f"/instances/{instance.pk}/service/edit/").status_code == 200
+    instance.refresh_from_db()
+    assert instance.service == "nginx"
+    assert group.rules.count() == 1
+
+
+def test_setting_the_service_to_none_through_the_page(client_a, account_a):
+    vswitch = make_vswitch(account_a, make_vpc(account_a))
+    instance = make_instance(account_a, vswitch)
+    response = client_a.post(
+        f"/instances/{instance.pk}/service/edit/", {"service": "none", "service_port": "80"}
+    )
+    assert response.status_code == 302
+    instance.refresh_from_db()
+    assert instance.service == "none" and not instance.listens_on(80)
+
+
+def test_adding_a_rule_through_the_page_shows_errors_beside_fields(client_a, account_a):
+    group = make_security_group(account_a, make_vpc(account_a))
+    url = f"/security-groups/{group.pk}/rules/ingress/add/"
+    response = client_a.post(
+        url,
+        {
+            "policy": "accept",
+            "priority": "0",
+            "protocol": "tcp",
+            "port_range": "80",
+            "authorization_object": "10.10.1.0/16",
+        },
+    )
+    page = response.content.decode()
+    assert "The priority must be from 1 to 100." in page
+    assert "Enter a port range as start/end, such as 80/80 or 1/65535." in page
+    assert "Invalid CIDR block: host bits are set. Did you mean 10.10.0.0/16?" in page
+    assert group.rules.filter(direction="ingress").count() == 0
+    response = client_a.post(
+        url,
+        {
+            "policy": "accept",
+            "priority": "1",
+            "protocol": "tcp",
+            "port_range": "80/80",
+            "authorization_object": "10.10.0.0/16",
+        },
+    )
+    assert response.status_code == 302
+    assert group.rules.filter(direction="ingress", port_from=80).count() == 1
