@@ -25,8 +25,8 @@ class HealthCheckFields(models.Model):
     """What a probe checks and how often; shared by CLB listeners and ALB server groups."""
 
     class CheckProtocol(models.TextChoices):
-        TCP = "TCP"
-        HTTP = "HTTP"
+        TCP = "TCP", "TCP"
+        HTTP = "HTTP", "HTTP"
 
     health_check_enabled = models.BooleanField("Enable Health Check", default=True)
     health_check_protocol = models.CharField(
@@ -165,10 +165,10 @@ class ClbListener(FSMModelMixin, HealthCheckFields):
     """A CLB listener: it forwards to the instance's default server group (its backends)."""
 
     class Protocol(models.TextChoices):
-        TCP = "TCP"
-        UDP = "UDP"
-        HTTP = "HTTP"
-        HTTPS = "HTTPS"
+        TCP = "TCP", "TCP"
+        UDP = "UDP", "UDP"
+        HTTP = "HTTP", "HTTP"
+        HTTPS = "HTTPS", "HTTPS"
 
     class Status(models.TextChoices):
         RUNNING = "Running"
@@ -272,7 +272,7 @@ class AlbInstance(Resource):
         PROVISIONING = "Provisioning"
         ACTIVE = "Active"
         CONFIGURING = "Configuring"
-        CREATE_FAILED = "CreateFailed"
+        CREATE_FAILED = "CreateFailed", "CreateFailed"
         INACTIVE = "Inactive"
 
     class NetworkType(models.TextChoices):
@@ -369,9 +369,9 @@ class AlbServerGroup(HealthCheckFields, Resource):
         FUNCTION_COMPUTE = "Fc", "Function Compute"
 
     class Protocol(models.TextChoices):
-        HTTP = "HTTP"
-        HTTPS = "HTTPS"
-        GRPC = "gRPC"
+        HTTP = "HTTP", "HTTP"
+        HTTPS = "HTTPS", "HTTPS"
+        GRPC = "gRPC", "gRPC"
 
     class Scheduler(models.TextChoices):
         WRR = "Wrr", "Weighted Round Robin"
@@ -482,9 +482,9 @@ class AlbListener(Resource):
     id_prefix = "lsn-"
 
     class Protocol(models.TextChoices):
-        HTTP = "HTTP"
-        HTTPS = "HTTPS"
-        QUIC = "QUIC"
+        HTTP = "HTTP", "HTTP"
+        HTTPS = "HTTPS", "HTTPS"
+        QUIC = "QUIC", "QUIC"
 
     class Status(models.TextChoices):
         PROVISIONING = "Provisioning"

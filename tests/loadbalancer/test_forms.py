@@ -1,10 +1,10 @@
 """Field rules of the purchase pages and the server group dialog, with their messages."""
 
 import pytest
+from lb_factories import lab1_provider, lab3_provider, make_clb
 
 from console.errors import ConsoleError
 from factories import client_for, make_vpc, make_vswitch
-from lb_factories import lab1_provider, lab3_provider, make_clb
 from loadbalancer import services, validators
 from loadbalancer.models import AlbInstance, AlbServerGroup, ClbInstance
 

@@ -1,12 +1,6 @@
 """Health checks: the probe's verdicts, thresholds, Unavailable, events; delete guards."""
 
 import pytest
-
-from console import lifecycle
-from console import services as console_services
-from console.errors import ConsoleError
-from console.models import Event
-from factories import settle
 from lb_factories import (
     lab1_provider,
     lab3_provider,
@@ -16,6 +10,12 @@ from lb_factories import (
     make_clb_listener,
     make_server_group,
 )
+
+from console import lifecycle
+from console import services as console_services
+from console.errors import ConsoleError
+from console.models import Event
+from factories import settle
 from loadbalancer import health, selectors, services
 from loadbalancer.models import AlbBackend, ClbBackend
 from loadbalancer.scheduling import Scheduler

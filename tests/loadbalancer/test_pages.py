@@ -1,6 +1,5 @@
 """List, detail, create, delete and isolation of every load balancer resource type."""
 
-from factories import client_for, make_instance, make_vpc, make_vswitch
 from lb_factories import (
     lab1_provider,
     lab3_provider,
@@ -8,6 +7,8 @@ from lb_factories import (
     make_clb,
     make_server_group,
 )
+
+from factories import client_for, make_instance, make_vpc, make_vswitch
 from loadbalancer import views
 from resource_tests import ResourceTests
 

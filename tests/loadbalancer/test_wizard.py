@@ -3,9 +3,9 @@
 import re
 
 import pytest
+from lb_factories import lab1_provider, lab3_provider, make_alb, make_clb, make_server_group
 
 from factories import client_for, make_instance, make_vpc, make_vswitch
-from lb_factories import lab1_provider, lab3_provider, make_alb, make_clb, make_server_group
 from loadbalancer.models import AlbListener, ClbBackend, ClbListener
 
 
