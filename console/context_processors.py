@@ -12,6 +12,7 @@ def console(request):
         "current_region": request.region,
         "acting_account": request.account,
         "login": request.login,
+        "switchable_accounts": request.switchable_accounts,
         "read_only": request.read_only,
         "nav_products": navigation(request.path),
         "status_poll_ms": settings.STATUS_POLL_MS,

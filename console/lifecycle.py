@@ -13,7 +13,7 @@ from django.utils.text import capfirst
 from django_fsm import can_proceed
 
 from .errors import DependencyViolation, StateRefused
-from .models import Event
+from .models import Account, Event
 
 # model -> [callable(obj) -> list of messages naming what depends on it]
 _delete_guards: dict = {}
@@ -52,13 +52,21 @@ def record_event(obj, action, *, actor=None, from_state="", to_state="", message
     )
 
 
+def provision_delay(obj):
+    """Seconds per asynchronous step; accounts set to fast provisioning (demos) go faster."""
+    account_id = getattr(obj, "account_id", None)
+    if account_id and Account.objects.filter(pk=account_id, fast_provisioning=True).exists():
+        return min(settings.FAST_PROVISION_DELAY, settings.PROVISION_DELAY)
+    return settings.PROVISION_DELAY
+
+
 def schedule_advance(obj, delay=None):
     """After the current transaction commits, ask the worker to complete ``obj``'s state."""
     from .tasks import advance_resource
 
     label = obj._meta.label
     pk, state = obj.pk, obj.status
-    countdown = settings.PROVISION_DELAY if delay is None else delay
+    countdown = provision_delay(obj) if delay is None else delay
     transaction.on_commit(
         lambda: advance_resource.apply_async((label, pk, state), countdown=countdown)
     )

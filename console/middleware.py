@@ -5,6 +5,7 @@ from .models import Account, Login, Region
 
 SESSION_REGION = "region_id"
 SESSION_VIEWING = "viewing_account_id"
+SESSION_ACTING = "acting_account_id"
 
 
 class ConsoleContextMiddleware:
@@ -16,6 +17,7 @@ class ConsoleContextMiddleware:
         request.account = None
         request.read_only = False
         request.region = None
+        request.switchable_accounts = ()
         if request.user.is_authenticated:
             login = Login.objects.select_related("account").filter(user=request.user).first()
             request.login = login
@@ -24,6 +26,13 @@ class ConsoleContextMiddleware:
                 viewing = request.session.get(SESSION_VIEWING)
                 request.account = Account.objects.filter(pk=viewing).first() if viewing else None
                 request.read_only = True
+            elif login is not None and login.is_presenter:
+                accounts = login.switchable_accounts.all()
+                acting = request.session.get(SESSION_ACTING)
+                request.account = (acting and accounts.filter(pk=acting).first()) or (
+                    login.account or accounts.first()
+                )
+                request.switchable_accounts = accounts
             elif login is not None:
                 request.account = login.account
             region_id = request.session.get(SESSION_REGION, DEFAULT_REGION)

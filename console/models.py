@@ -47,6 +47,8 @@ class Account(models.Model):
     privatelink_activated_at = models.DateTimeField(null=True, blank=True)
     # "ALB as a PrivateLink service resource", granted by ticket in the real cloud.
     alb_privatelink_privilege = models.BooleanField(default=False)
+    # Live demos: asynchronous steps take FAST_PROVISION_DELAY instead of PROVISION_DELAY.
+    fast_provisioning = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -66,6 +68,7 @@ class Login(models.Model):
     class Role(models.TextChoices):
         MEMBER = "member", "Member"
         INSTRUCTOR = "instructor", "Instructor"
+        PRESENTER = "presenter", "Presenter"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login"
@@ -74,6 +77,8 @@ class Login(models.Model):
         Account, on_delete=models.CASCADE, null=True, blank=True, related_name="logins"
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    # A presenter acts for one of these at a time, switched from the account menu.
+    switchable_accounts = models.ManyToManyField(Account, blank=True, related_name="presenters")
 
     def __str__(self):
         return f"{self.user.username} → {self.account or 'all accounts'}"
@@ -81,6 +86,10 @@ class Login(models.Model):
     @property
     def is_instructor(self):
         return self.role == self.Role.INSTRUCTOR
+
+    @property
+    def is_presenter(self):
+        return self.role == self.Role.PRESENTER
 
 
 class AccountScopedQuerySet(models.QuerySet):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("region/", views.switch_region, name="switch-region"),
     path("accounts/", views.accounts_view, name="accounts"),
     path("accounts/view/", views.view_account, name="view-account"),
+    path("accounts/switch/", views.switch_account, name="switch-account"),
 ]
 for resource in views.RESOURCES:
     urlpatterns += resource.urls()

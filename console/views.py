@@ -30,7 +30,7 @@ from .generic import (
     form_error_from,
     htmx_redirect,
 )
-from .middleware import SESSION_REGION, SESSION_VIEWING
+from .middleware import SESSION_ACTING, SESSION_REGION, SESSION_VIEWING
 from .models import (
     Account,
     EcsInstance,
@@ -394,10 +394,15 @@ def switch_region(request):
     region = Region.objects.filter(pk=request.POST.get("region")).first()
     if region is not None:
         request.session[SESSION_REGION] = region.pk
+    return htmx_redirect(request, safe_next(request))
+
+
+def safe_next(request):
+    """The ``next`` address of a form, if it stays on this site; the home page otherwise."""
     target = request.POST.get("next") or reverse("console:home")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("console:home")
-    return htmx_redirect(request, target)
+    return target
 
 
 def accounts_view(request):
@@ -406,6 +411,20 @@ def accounts_view(request):
         raise Http404("Only instructors see the accounts overview.")
     accounts = Account.objects.annotate(login_count=Count("logins")).order_by("name")
     return render(request, "console/accounts.html", {"accounts": accounts})
+
+
+@require_POST
+def switch_account(request):
+    """A presenter switches the account they act for (like the real console's switch role)."""
+    account = next(
+        (a for a in request.switchable_accounts if str(a.pk) == request.POST.get("account")),
+        None,
+    )
+    if account is None:
+        raise Http404("You cannot act for that account.")
+    request.session[SESSION_ACTING] = account.pk
+    messages.info(request, f"You are now acting as {account.name} ({account.uid}).")
+    return redirect(safe_next(request))
 
 
 @require_POST

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from console.models import Account, Login, Vpc
-from factories import PASSWORD, make_vpc
+from factories import PASSWORD, make_account, make_vpc
 
 
 def test_pages_need_a_login(db):
@@ -132,3 +132,34 @@ def test_production_settings_pass_the_deploy_check(mode):
         cwd=settings.BASE_DIR,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_presenter_switches_between_accounts_and_the_page_says_who_acts(account_a, account_b):
+    user = get_user_model().objects.create_user(username="presenter", password=PASSWORD)
+    login = Login.objects.create(user=user, role=Login.Role.PRESENTER)
+    login.switchable_accounts.set([account_a, account_b])
+    vpc_a = make_vpc(account_a, name="VPCa")
+    vpc_b = make_vpc(account_b, name="VPCb", cidr="192.168.0.0/16")
+    client = Client()
+    client.force_login(user)
+    page = client.get("/vpcs/").content.decode()
+    assert "Acting as <strong>Account A</strong>" in page
+    assert vpc_a.pk in page and vpc_b.pk not in page
+    assert '<label for="switch-account">Switch account</label>' in page
+    client.post("/accounts/switch/", {"account": account_b.pk, "next": "/vpcs/"})
+    page = client.get("/vpcs/").content.decode()
+    assert "Acting as <strong>Account B</strong>" in page
+    assert vpc_b.pk in page and vpc_a.pk not in page
+    other = make_account("Somebody else")
+    assert client.post("/accounts/switch/", {"account": other.pk}).status_code == 404
+
+
+def test_fast_provisioning_accounts_get_the_short_delay(account_a, settings):
+    from console import lifecycle
+
+    settings.PROVISION_DELAY, settings.FAST_PROVISION_DELAY = 2.0, 0.3
+    vpc = make_vpc(account_a, settle_=False)
+    assert lifecycle.provision_delay(vpc) == 2.0
+    account_a.fast_provisioning = True
+    account_a.save()
+    assert lifecycle.provision_delay(vpc) == 0.3
