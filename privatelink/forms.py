@@ -58,6 +58,13 @@ class RadioWithDisabled(DisabledOptionsMixin, forms.RadioSelect):
     pass
 
 
+class OpenChoiceField(forms.ChoiceField):
+    """A drop-down whose value ``clean`` resolves, so a forged one gets the service's words."""
+
+    def valid_value(self, value):
+        return True
+
+
 def yes_no_field(label, help_text):
     return forms.ChoiceField(
         label=label, choices=YES_NO, initial="no", widget=forms.RadioSelect, help_text=help_text
@@ -138,7 +145,7 @@ class EndpointServiceForm(RowsMixin, ConsoleForm):
             instances = list(queryset.order_by("name", "id"))
         for n in range(self.row_total):
             zone_name, instance_name = f"zone_{n}", f"instance_{n}"
-            self.fields[zone_name] = forms.ChoiceField(
+            self.fields[zone_name] = OpenChoiceField(
                 label="Zone",
                 required=False,
                 choices=[("", "Select a zone")] + [(z.pk, zone_label(z)) for z in self.zone_list],
@@ -155,7 +162,7 @@ class EndpointServiceForm(RowsMixin, ConsoleForm):
                     disabled.append(instance.id)
                     label = f"{label} — {reason}"
                 choices.append((instance.id, label))
-            self.fields[instance_name] = forms.ChoiceField(
+            self.fields[instance_name] = OpenChoiceField(
                 label="Service Resource",
                 required=False,
                 choices=choices,
@@ -260,7 +267,7 @@ class ServiceResourceAddForm(ConsoleForm):
                     disabled.append(instance.id)
                     label = f"{label} — {reason}"
                 choices.append((instance.id, label))
-        self.fields["instance"] = forms.ChoiceField(
+        self.fields["instance"] = OpenChoiceField(
             label="Service Resource",
             required=False,
             choices=choices,
@@ -342,8 +349,8 @@ class EndpointForm(RowsMixin, ConsoleForm):
         required=False,
         help_text="For example com.aliyuncs.privatelink.eu-central-1.epsrv-….",
     )
-    service = forms.ChoiceField(label="Endpoint Service", required=False)
-    vpc = forms.ChoiceField(label="VPC")
+    service = OpenChoiceField(label="Endpoint Service", required=False)
+    vpc = OpenChoiceField(label="VPC")
     security_groups = ResourceMultipleChoiceField(
         label="Security Groups",
         queryset=SecurityGroup.objects.none(),
@@ -394,7 +401,7 @@ class EndpointForm(RowsMixin, ConsoleForm):
         )
         for n in range(self.row_total):
             zone_name, vswitch_name = f"zone_{n}", f"vswitch_{n}"
-            self.fields[zone_name] = forms.ChoiceField(
+            self.fields[zone_name] = OpenChoiceField(
                 label="Zone",
                 required=False,
                 choices=[("", "Select a zone")] + [(z.pk, zone_label(z)) for z in self.zone_list],
@@ -402,7 +409,7 @@ class EndpointForm(RowsMixin, ConsoleForm):
             self.fields[zone_name].widget.attrs.update(self.fields["vpc"].widget.attrs)
             zone_id = self.value_of(zone_name)
             options = [v for v in vswitches if v.zone_id == zone_id]
-            self.fields[vswitch_name] = forms.ChoiceField(
+            self.fields[vswitch_name] = OpenChoiceField(
                 label="vSwitch",
                 required=False,
                 choices=[("", "Select a vSwitch" if zone_id else "Choose a zone first")]
@@ -492,8 +499,8 @@ class EndpointForm(RowsMixin, ConsoleForm):
 
 
 class EndpointZoneAddForm(ConsoleForm):
-    zone = forms.ChoiceField(label="Zone")
-    vswitch = forms.ChoiceField(label="vSwitch", required=False)
+    zone = OpenChoiceField(label="Zone")
+    vswitch = OpenChoiceField(label="vSwitch", required=False)
 
     dependent_fields = ("zone",)
 
