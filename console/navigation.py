@@ -3,6 +3,7 @@
 from django.urls import NoReverseMatch, reverse
 
 PRODUCTS = [
+    ("Labs", [("Labs", "labs:index")]),
     (
         "PrivateLink",
         [

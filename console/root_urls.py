@@ -5,5 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("loadbalancer/", include("loadbalancer.urls")),
     path("privatelink/", include("privatelink.urls")),
+    path("labs/", include("labs.urls")),
     path("", include("console.urls")),
 ]

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "console",
     "loadbalancer",
     "privatelink",
+    "labs",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.console",
+                "labs.context_processors.lab",
             ],
             "builtins": ["console.templatetags.console_tags"],
         },

@@ -1,0 +1,9 @@
+from .services import run_for_account
+
+
+def lab(request):
+    """The lab run of the acting account, for the lab panel beside every page."""
+    account = getattr(request, "account", None)
+    if account is None:
+        return {}
+    return {"lab_run": run_for_account(account)}

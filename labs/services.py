@@ -1,0 +1,237 @@
+"""Starting, resetting and grouping labs. Prerequisites are made by the console's services."""
+
+import secrets
+import string
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import ProtectedError, Q
+from django.utils import timezone
+
+from console import lifecycle, services
+from console.errors import ConsoleError
+from console.models import Account, Event, Login, Region, SecurityGroup, Vpc, VSwitch, Zone
+
+from .definitions import LABS
+from .models import Classroom, LabLogin, LabRun
+
+MAX_CLASS_SIZE = 60
+PASSWORD_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def _password():
+    # Readable on a printed sheet: no ambiguous characters.
+    alphabet = [c for c in PASSWORD_ALPHABET if c not in "l1o0"]
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def provision_prerequisites(run):
+    """Create the lab's prerequisites in the run's accounts; returns name → resource ID."""
+    lab = LABS[run.lab]
+    region = Region.objects.get(pk=lab.region)
+    made = {}
+    for kind, name, role, details in lab.prerequisites:
+        account = run.account_a if role == "A" else run.account_b
+        if kind == "vpc":
+            obj = services.vpc_create(
+                account=account, region=region, cidr_block=details["cidr_block"], name=name
+            )
+            obj = lifecycle.complete(obj)
+        elif kind == "vswitch":
+            obj = services.vswitch_create(
+                account=account,
+                vpc=Vpc.objects.get(pk=made[details["vpc"]]),
+                zone=Zone.objects.get(pk=details["zone"]),
+                cidr_block=details["cidr_block"],
+                name=name,
+            )
+        elif kind == "group":
+            obj = services.security_group_create(
+                account=account, vpc=Vpc.objects.get(pk=made[details["vpc"]]), name=name
+            )
+            for protocol, ports, cidr in details["inbound"]:
+                services.security_group_rule_add(
+                    account=account,
+                    group=obj,
+                    direction="ingress",
+                    protocol=protocol,
+                    port_range=ports,
+                    cidr_block=cidr,
+                )
+        elif kind == "ecs":
+            vswitch = VSwitch.objects.select_related("zone", "vpc").get(pk=made[details["vswitch"]])
+            obj = services.ecs_instance_create(
+                account=account,
+                zone=vswitch.zone,
+                vpc=vswitch.vpc,
+                vswitch=vswitch,
+                name=name,
+                image=details["image"],
+                security_groups=[SecurityGroup.objects.get(pk=made[details["group"]])],
+                private_ip=details["ip"],
+                service="nginx" if details["page"] else "none",
+                page_body=details["page"] or "",
+            )
+            obj = lifecycle.complete(obj)
+        else:  # pragma: no cover - definitions are code
+            raise ValueError(kind)
+        made[name] = obj.pk
+    return made
+
+
+def _prepare_accounts(run):
+    lab = LABS[run.lab]
+    for role, account in (("A", run.account_a), ("B", run.account_b)):
+        if account is None:
+            continue
+        account.alb_privatelink_privilege = lab.alb_privilege
+        account.privatelink_activated_at = timezone.now() if role in lab.activated else None
+        account.save()
+
+
+def _new_accounts(lab, label):
+    account_a = Account.objects.create(name=f"{label} · Account A")
+    account_b = Account.objects.create(name=f"{label} · Account B") if lab.pair else None
+    return account_a, account_b
+
+
+def _login_for(run, role, username):
+    account = run.account_a if role == "A" else run.account_b
+    password = _password()
+    user = get_user_model().objects.create_user(username=username, password=password)
+    Login.objects.create(user=user, account=account)
+    return LabLogin.objects.create(run=run, user=user, role=role, password=password)
+
+
+@transaction.atomic
+def lab_run_start(*, lab, label, classroom=None, login_prefix=None, presenter=None, fast=False):
+    """A fresh run: new accounts, prerequisites, and logins (or a presenter's switching)."""
+    if lab not in LABS:
+        raise ConsoleError("Choose one of the labs.", field="lab")
+    definition = LABS[lab]
+    account_a, account_b = _new_accounts(definition, label)
+    for account in (account_a, account_b):
+        if account is not None and fast:
+            account.fast_provisioning = True
+            account.save(update_fields=["fast_provisioning"])
+    run = LabRun.objects.create(
+        lab=lab, label=label, classroom=classroom, account_a=account_a, account_b=account_b
+    )
+    _prepare_accounts(run)
+    run.resources = provision_prerequisites(run)
+    run.save(update_fields=["resources"])
+    if login_prefix:
+        _login_for(run, "A", f"{login_prefix}a" if definition.pair else login_prefix)
+        if definition.pair:
+            _login_for(run, "B", f"{login_prefix}b")
+    if presenter is not None:
+        login = presenter.login
+        login.role = Login.Role.PRESENTER
+        login.save(update_fields=["role"])
+        login.switchable_accounts.add(*run.accounts)
+    return run
+
+
+def _owned_models():
+    """Every model whose rows belong to an account (and so to a lab's accounts)."""
+    owned = []
+    for model in apps.get_models():
+        if model._meta.app_label not in ("console", "loadbalancer", "privatelink", "network"):
+            continue
+        if model is Login:  # who may act for the account stays
+            continue
+        field = next(
+            (
+                f
+                for f in model._meta.get_fields()
+                if f.name == "account" and getattr(f, "related_model", None) is Account
+            ),
+            None,
+        )
+        if field is not None:
+            owned.append(model)
+    return owned
+
+
+def wipe_accounts(accounts):
+    """Delete every resource of ``accounts``, whatever protects what (dependency order)."""
+    ids = [a.pk for a in accounts]
+    models = _owned_models()
+    for _ in range(len(models) + 2):
+        remaining = False
+        for model in models:
+            queryset = model._default_manager.filter(account_id__in=ids)
+            if not queryset.exists():
+                continue
+            try:
+                with transaction.atomic():
+                    queryset.delete()
+            except ProtectedError:
+                remaining = True
+        if not remaining:
+            break
+    else:  # pragma: no cover - a model graph the loop cannot untangle
+        raise RuntimeError("lab resources could not be removed")
+    Event.objects.filter(account_id__in=ids).delete()
+
+
+@transaction.atomic
+def lab_run_reset(*, run):
+    """Back to the start: all the lab's resources removed, prerequisites recreated."""
+    run = LabRun.objects.select_for_update().select_related("account_a", "account_b").get(pk=run.pk)
+    wipe_accounts(run.accounts)
+    _prepare_accounts(run)
+    run.resources = provision_prerequisites(run)
+    run.reset_at = timezone.now()
+    run.completed_at = None
+    run.save(update_fields=["resources", "reset_at", "completed_at"])
+    return run
+
+
+def classroom_create(*, name, lab, size, created_by=None, fast=False):
+    """A class of ``size`` trainees (Labs 1, 3) or pairs (Lab 2) with generated logins."""
+    if lab not in LABS:
+        raise ConsoleError("Choose one of the labs.", field="lab")
+    name = (name or "").strip()
+    if not name:
+        raise ConsoleError("Give the class a name.", field="name")
+    if not 1 <= int(size) <= MAX_CLASS_SIZE:
+        raise ConsoleError(f"A class has 1 to {MAX_CLASS_SIZE} seats.", field="size")
+    definition = LABS[lab]
+    with transaction.atomic():
+        classroom = Classroom.objects.create(name=name, lab=lab, created_by=created_by)
+    prefix = f"c{classroom.pk}-"
+    noun = "Pair" if definition.pair else "Trainee"
+    for number in range(1, int(size) + 1):
+        # One transaction per seat: a class of 20 pairs shows its first seats at once.
+        lab_run_start(
+            lab=lab,
+            label=f"{name} · {noun} {number}",
+            classroom=classroom,
+            login_prefix=f"{prefix}{number:02d}",
+            fast=fast,
+        )
+    return classroom
+
+
+@transaction.atomic
+def classroom_delete(*, classroom):
+    runs = list(classroom.runs.select_related("account_a", "account_b"))
+    accounts = [a for run in runs for a in run.accounts]
+    wipe_accounts(accounts)
+    get_user_model().objects.filter(lab_login__run__in=runs).delete()
+    classroom.delete()
+    Account.objects.filter(pk__in=[a.pk for a in accounts]).delete()
+
+
+def run_for_account(account):
+    """The lab run an account belongs to, if any."""
+    if account is None:
+        return None
+    return (
+        LabRun.objects.filter(Q(account_a=account) | Q(account_b=account))
+        .select_related("account_a", "account_b")
+        .order_by("-started_at")
+        .first()
+    )

@@ -1,0 +1,189 @@
+"""Lab pages: start a lab, the live lab panel, classes for instructors, reset."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from console.errors import ConsoleError
+from console.generic import form_error_from
+from console.middleware import SESSION_ACTING, SESSION_VIEWING
+from privatelink.models import ConnectionEvent
+
+from . import services
+from .definitions import LABS
+from .models import Classroom, LabRun
+
+
+def is_instructor(request):
+    return request.login is not None and request.login.is_instructor
+
+
+def require_instructor(request):
+    if not is_instructor(request):
+        raise Http404("Only instructors manage classes.")
+
+
+def progress_of(run):
+    """The run's steps with done / reason, and the first unfinished step."""
+    results = run.definition.progress(run)
+    first_open = next((r for r in results if not r[1]), None)
+    done = sum(1 for r in results if r[1])
+    if first_open is None and run.completed_at is None:
+        LabRun.objects.filter(pk=run.pk).update(completed_at=timezone.now())
+        run.completed_at = timezone.now()
+    return {"steps": results, "first_open": first_open, "done": done, "total": len(results)}
+
+
+def timeline_of(run, viewer):
+    """Cross-account events of a pair's lab, in the partners' words."""
+    if run.account_b is None:
+        return []
+    names = {run.account_a_id: "Account A", run.account_b_id: "Account B"}
+    events = (
+        ConnectionEvent.objects.filter(connection__account=run.account_a)
+        .select_related("connection")
+        .order_by("-created_at", "-id")[:12]
+    )
+    lines = []
+    for event in events:
+        who = names.get(event.actor_account_id, "The system")
+        lines.append(
+            {
+                "at": event.created_at,
+                "text": f"{who}: {event.action} ({event.from_state or 'new'} → {event.to_state}) "
+                f"on connection {event.connection_id}",
+            }
+        )
+    return lines
+
+
+def index(request):
+    """The labs: what each is, and a Start button (presenters and trainees)."""
+    run = services.run_for_account(request.account)
+    return render(
+        request,
+        "labs/index.html",
+        {"labs": LABS.values(), "run": run, "is_instructor": is_instructor(request)},
+    )
+
+
+@require_POST
+def start(request, lab):
+    """A login starts a lab for itself: fresh accounts it can switch between."""
+    if lab not in LABS:
+        raise Http404("No such lab.")
+    if is_instructor(request) or request.login is None:
+        raise PermissionDenied("Instructors start labs for a class.")
+    run = services.lab_run_start(
+        lab=lab,
+        label=f"{request.user.username} · {LABS[lab].title.split(' —')[0]}",
+        presenter=request.user,
+        fast=bool(request.POST.get("fast")),
+    )
+    request.session[SESSION_ACTING] = run.account_a_id
+    messages.success(
+        request,
+        f"{LABS[lab].title} is ready. You act as {run.account_a.name}"
+        + (" and can switch to Account B from the account menu." if run.account_b else "."),
+    )
+    return redirect("console:home")
+
+
+def panel(request):
+    """The lab panel's steps (polled by htmx, so they tick live)."""
+    run = services.run_for_account(request.account)
+    if run is None:
+        return render(request, "labs/partials/panel_body.html", {"run": None})
+    context = {"run": run, **progress_of(run), "timeline": timeline_of(run, request.account)}
+    return render(request, "labs/partials/panel_body.html", context)
+
+
+@require_POST
+def reset(request, pk):
+    run = get_object_or_404(LabRun, pk=pk)
+    if not is_instructor(request) and request.account not in run.accounts:
+        raise Http404("No such lab.")
+    started = timezone.now()
+    services.lab_run_reset(run=run)
+    seconds = (timezone.now() - started).total_seconds()
+    messages.success(request, f"{run.label} was reset to its start ({seconds:.1f} s).")
+    target = request.POST.get("next") or "labs:index"
+    return redirect(target if target.startswith("/") else "labs:index")
+
+
+class ClassroomForm(forms.Form):
+    name = forms.CharField(label="Class Name", max_length=80)
+    lab = forms.ChoiceField(label="Lab", choices=[(k, v.title) for k, v in LABS.items()])
+    size = forms.IntegerField(
+        label="Trainees or Pairs",
+        min_value=1,
+        max_value=services.MAX_CLASS_SIZE,
+        initial=10,
+        help_text="Labs 1 and 3: one login per trainee. Lab 2: a pair of logins (Account A "
+        "and Account B) per seat.",
+    )
+    fast = forms.BooleanField(label="Fast provisioning", required=False)
+
+
+def classes(request):
+    require_instructor(request)
+    form = ClassroomForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        started = timezone.now()
+        try:
+            classroom = services.classroom_create(created_by=request.user, **form.cleaned_data)
+        except ConsoleError as error:
+            form_error_from(form, error)
+        else:
+            seconds = (timezone.now() - started).total_seconds()
+            messages.success(
+                request, f"Class {classroom.name} is ready ({seconds:.1f} s). Print the sheet."
+            )
+            return redirect("labs:class", pk=classroom.pk)
+    classrooms = Classroom.objects.all()
+    return render(request, "labs/classes.html", {"form": form, "classrooms": classrooms})
+
+
+def classroom(request, pk):
+    require_instructor(request)
+    room = get_object_or_404(Classroom, pk=pk)
+    runs = room.runs.select_related("account_a", "account_b").prefetch_related("logins__user")
+    rows = [{"run": run, **progress_of(run)} for run in runs]
+    template = "labs/partials/class_rows.html" if request.htmx else "labs/class.html"
+    return render(request, template, {"classroom": room, "rows": rows, "now": timezone.now()})
+
+
+def sheet(request, pk):
+    require_instructor(request)
+    room = get_object_or_404(Classroom, pk=pk)
+    runs = room.runs.select_related("account_a", "account_b").prefetch_related("logins__user")
+    return render(request, "labs/sheet.html", {"classroom": room, "runs": runs})
+
+
+@require_POST
+def reset_class(request, pk):
+    require_instructor(request)
+    room = get_object_or_404(Classroom, pk=pk)
+    started = timezone.now()
+    for run in room.runs.all():
+        services.lab_run_reset(run=run)
+    seconds = (timezone.now() - started).total_seconds()
+    messages.success(request, f"Every seat of {room.name} was reset ({seconds:.1f} s).")
+    return redirect("labs:class", pk=room.pk)
+
+
+@require_POST
+def look(request, pk, role):
+    """An instructor looks at one seat's console, read-only."""
+    require_instructor(request)
+    run = get_object_or_404(LabRun, pk=pk)
+    account = run.account_a if role == "a" else run.account_b
+    if account is None:
+        raise Http404("No such account.")
+    request.session[SESSION_VIEWING] = account.pk
+    messages.info(request, f"You are viewing {account.name} ({account.uid}), read-only.")
+    return redirect("console:home")
