@@ -164,7 +164,7 @@ def test_reset_leaves_exactly_the_prerequisites(catalogue):
     assert not any(done for done, _ in state.values())
     assert run.reset_at is not None
     # The logins still work and still act for the same accounts.
-    assert {l.user.login.account_id for l in run.logins.all()} == {
+    assert {seat.user.login.account_id for seat in run.logins.all()} == {
         run.account_a_id,
         run.account_b_id,
     }
