@@ -163,3 +163,19 @@ def test_fast_provisioning_accounts_get_the_short_delay(account_a, settings):
     account_a.fast_provisioning = True
     account_a.save()
     assert lifecycle.provision_delay(vpc) == 0.3
+
+
+def test_radio_groups_are_named_by_their_label(client_a):
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class Form(forms.Form):
+        protocol = forms.ChoiceField(
+            label="Select Listener Protocol",
+            choices=[("TCP", "TCP"), ("UDP", "UDP")],
+            widget=forms.RadioSelect,
+        )
+
+    html = render_to_string("layout/partials/field.html", {"field": Form()["protocol"]})
+    assert '<label id="id_protocol_label">Select Listener Protocol</label>' in html
+    assert 'role="radiogroup" aria-labelledby="id_protocol_label"' in html
