@@ -366,3 +366,50 @@ def test_list_pages(client_a, account_a):
     body = client_a.get(f"{ENDPOINTS}/").content.decode()
     for text in (endpoint.domain, "Interface Endpoint", "Disconnected", service.id):
         assert text in body
+
+
+def test_alb_allow_dialog_offers_automatic_allocation(client_a, account_a):
+    from pl_factories import make_alb
+
+    from factories import make_vpc, make_vswitch, region, zone
+    from privatelink import services
+
+    Account.objects.filter(pk=account_a.pk).update(alb_privatelink_privilege=True)
+    account_a.refresh_from_db()
+    vpc = make_vpc(account_a, cidr="192.168.0.0/16", region_id="cn-hangzhou")
+    vsw_h = make_vswitch(account_a, vpc, cidr="192.168.3.0/24", zone_id="cn-hangzhou-h")
+    vsw_i = make_vswitch(account_a, vpc, cidr="192.168.5.0/24", zone_id="cn-hangzhou-i")
+    alb = make_alb(account_a, vpc, [vsw_h, vsw_i])
+    service = settle(
+        services.endpoint_service_create(
+            account=account_a,
+            region=region("cn-hangzhou"),
+            resource_type="alb",
+            resources=[(zone("cn-hangzhou-h"), alb), (zone("cn-hangzhou-i"), alb)],
+        )
+    )
+    consumer = make_vpc(account_a, cidr="10.0.0.0/8", region_id="cn-hangzhou")
+    c_h = make_vswitch(account_a, consumer, cidr="10.0.10.0/24", zone_id="cn-hangzhou-h")
+    c_i = make_vswitch(account_a, consumer, cidr="10.10.0.0/24", zone_id="cn-hangzhou-i")
+    from factories import make_security_group
+
+    group = make_security_group(account_a, consumer)
+    endpoint = settle(
+        services.endpoint_create(
+            account=account_a,
+            region=region("cn-hangzhou"),
+            name="ep-lab3",
+            service=service,
+            vpc=consumer,
+            security_groups=[group],
+            zones=[(zone("cn-hangzhou-h"), c_h), (zone("cn-hangzhou-i"), c_i)],
+        )
+    )
+    assert sorted(endpoint.zones.values_list("ip", flat=True)) == ["10.0.10.1", "10.10.0.1"]
+    url = f"{SERVICES}/{service.pk}/connections/{endpoint.pk}/allow/"
+    body = client_a.get(url).content.decode()
+    assert "Allow connections and automatically allocate service resources" in body
+    client_a.post(url, {"auto_allocate": "on"})
+    connection = settle(connection_of(endpoint))
+    assert (connection.status, connection.auto_allocate) == ("Connected", True)
+    assert set(endpoint.zones.values_list("status", flat=True)) == {"Connected"}
