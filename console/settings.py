@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "loadbalancer",
     "privatelink",
     "labs",
+    "network",
 ]
 
 MIDDLEWARE = [

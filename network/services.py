@@ -1,0 +1,84 @@
+"""Send a simulated request, and record what it changes.
+
+:func:`browse` loads a snapshot, evaluates it with the pure data plane and then writes the
+two side effects of a request: the scheduler's next turn (optimistic: a lost race evaluates
+again, so two concurrent requests never take the same turn) and one more request on the
+connection's Monitor count (an ``F()`` update). :func:`diagnose` is the same walk without
+side effects (Diagnose on an endpoint's page, and the labs' last step).
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from console.errors import ConsoleError
+from privatelink.models import EndpointConnection
+
+from . import dataplane, snapshot
+from .models import SchedulerState
+
+ATTEMPTS = 5
+
+
+def _same_account(account, *objects):
+    for obj in objects:
+        if account is None or obj is None or obj.account_id != account.pk:
+            raise ConsoleError("The specified resource does not exist.", code="NotFound")
+
+
+def _save_turn(scope, turn):
+    """Store the scheduler's next state if nobody moved it meanwhile; False if someone did."""
+    if turn.version is None:
+        try:
+            with transaction.atomic():
+                SchedulerState.objects.create(scope=scope, current=turn.current, version=1)
+        except IntegrityError:
+            return False
+        return True
+    updated = SchedulerState.objects.filter(scope=scope, version=turn.version).update(
+        current=turn.current, version=turn.version + 1
+    )
+    return updated == 1
+
+
+def _evaluate(account, instance, address):
+    snap = snapshot.load(client=instance, address=address)
+    return dataplane.browse(snap, address, viewer=account.uid)
+
+
+def browse(*, account, instance, address, commit=True):
+    """One request from the browser on ``instance`` (the account's own) to ``address``.
+
+    ``address``: what was typed in the address bar. Returns a :class:`dataplane.Outcome`.
+    """
+    _same_account(account, instance)
+    try:
+        parsed = dataplane.parse_address(address)
+    except ValueError as error:
+        return dataplane.invalid(address, str(error))
+    for _ in range(ATTEMPTS):
+        outcome = _evaluate(account, instance, parsed)
+        if not commit:
+            return outcome
+        with transaction.atomic():
+            if outcome.turn is not None and not _save_turn(outcome.scope, outcome.turn):
+                continue
+            if outcome.connection_id:
+                EndpointConnection.objects.filter(pk=outcome.connection_id).update(
+                    request_count=F("request_count") + 1
+                )
+        return outcome
+    return outcome
+
+
+def diagnose(*, account, endpoint, instance, port=80, domain=None):
+    """The trace of a request from ``instance`` to ``endpoint``'s domain on ``port``.
+
+    Both must be the account's own. Nothing is counted and the scheduler does not move: the
+    chosen backend is the one the next request would get.
+    """
+    _same_account(account, endpoint, instance)
+    domains = {endpoint.domain, *endpoint.zones.values_list("domain", flat=True)}
+    host = domain if domain in domains else endpoint.domain
+    return browse(
+        account=account, instance=instance, address=f"http://{host}:{int(port)}/", commit=False
+    )
