@@ -24,6 +24,10 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [[ $want_browser == 1 ]] && ! command -v "${CHROMIUM_PATH:-/usr/bin/chromium}" >/dev/null 2>&1; then
     missing+=(chromium)
 fi
+# The test suite also runs its concurrency checks on a throwaway PostgreSQL 15 cluster.
+if [[ $want_browser == 1 ]] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    missing+=(postgresql-15)
+fi
 if [[ ! -x $VENV/bin/python ]]; then
     command -v "$PYTHON" >/dev/null 2>&1 || missing+=(python3)
     "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
