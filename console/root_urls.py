@@ -6,5 +6,6 @@ urlpatterns = [
     path("loadbalancer/", include("loadbalancer.urls")),
     path("privatelink/", include("privatelink.urls")),
     path("labs/", include("labs.urls")),
+    path("network/", include("network.urls")),
     path("", include("console.urls")),
 ]

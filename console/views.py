@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from network import views as network_views
+
 from . import services
 from .errors import ConsoleError
 from .forms import (
@@ -303,6 +305,12 @@ class EcsInstanceViews(ResourceViews):
             service_tab_context,
         ),
         Tab("security-groups", "Security Groups", "console/partials/instance_groups.html"),
+        Tab(
+            "browser",
+            "Open Browser",
+            "network/partials/browser_tab.html",
+            network_views.browser_tab_context,
+        ),
         HISTORY,
     )
     actions = (

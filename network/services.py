@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from console.errors import ConsoleError
+from console.models import EcsInstance
 from privatelink.models import EndpointConnection
 
 from . import dataplane, snapshot
@@ -82,3 +83,25 @@ def diagnose(*, account, endpoint, instance, port=80, domain=None):
     return browse(
         account=account, instance=instance, address=f"http://{host}:{int(port)}/", commit=False
     )
+
+
+def lab_check(instance, address, backend_names, expect_zone=None):
+    """A lab's last step: ``(done, reason)`` for a request from ``instance`` to ``address``.
+
+    Done when a backend named in ``backend_names`` answers (and, with ``expect_zone``, the
+    request entered the service through that zone). A dry run: nothing counted or moved.
+    """
+    outcome = browse(account=instance.account, instance=instance, address=address, commit=False)
+    if not outcome.ok:
+        stop = outcome.stop
+        return False, f"{stop.detail} {stop.fix} ({stop.code})"
+    name = EcsInstance.objects.filter(pk=outcome.backend_instance).values_list("name", flat=True)
+    name = name.first() or outcome.backend_instance
+    if name not in backend_names:
+        return False, f"The page came from {name}, not from {' or '.join(backend_names)}."
+    if expect_zone and outcome.entered_zone != expect_zone:
+        return False, (
+            f"The request entered the service in {outcome.entered_zone}, not in {expect_zone}: "
+            "open the zone domain name of the client's own zone."
+        )
+    return True, ""
