@@ -391,6 +391,33 @@ def celery_worker(
 
 
 @pytest.fixture
+def celery_beat(celery_worker):
+    """Celery beat beside the worker (the health checker's clock and the reconciler's), as in
+    ``make run``, ticking every half second."""
+    workdir = Path(tempfile.mkdtemp(prefix="test-beat-"))
+    env = dict(celery_worker.env, HEALTH_CHECK_TICK="0.5")
+    with open(workdir / "beat.log", "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "console", "beat", "-l", "warning"]
+            + ["-s", str(workdir / "schedule"), "--pidfile", ""],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    yield proc
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
 def wait_until():
     """``wait_until(predicate, timeout=10, interval=0.1)``: poll until truthy, else fail."""
 

@@ -2,17 +2,13 @@
 with a TCP listener whose backends turn Normal) and Lab 3 steps 1–3 (an internal ALB, server
 group RS1, an HTTP listener whose server group turns Healthy), through the pages only."""
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from browser_helpers import nav
 from factories import PASSWORD, make_instance, make_vpc, make_vswitch
 from loadbalancer.models import AlbInstance, AlbServerGroup, ClbInstance
 
@@ -20,37 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(tra
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HEALTH_TIMEOUT = 30_000
-
-
-@pytest.fixture
-def celery_beat(celery_worker):
-    """Celery beat beside the worker: the health checker's clock, as in ``make run``."""
-    workdir = Path(tempfile.mkdtemp(prefix="test-beat-"))
-    env = dict(celery_worker.env, HEALTH_CHECK_TICK="0.5")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "console", "beat", "-l", "warning"]
-        + ["-s", str(workdir / "schedule"), "--pidfile", ""],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=open(workdir / "beat.log", "ab"),  # noqa: SIM115 - closed with the process
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    yield proc
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
-def nav(page, product, link):
-    sidebar = page.get_by_role("navigation", name="Products")
-    sidebar.locator(".product", has=page.get_by_role("link", name=product, exact=True)).get_by_role(
-        "link", name=link, exact=True
-    ).click()
 
 
 def choose(page, label, value=None, *, option_label=None):

@@ -6,17 +6,13 @@ Endpoint Connections tab shows the new request without a reload; when B allows i
 endpoint page moves to Connected without a reload.
 """
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from browser_helpers import nav
 from factories import (
     PASSWORD,
     make_account,
@@ -34,38 +30,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(tra
 ROOT = Path(__file__).resolve().parent.parent.parent
 LIVE = 20_000
 HEALTH_TIMEOUT = 30_000
-
-
-@pytest.fixture
-def health_clock(celery_worker):
-    """Celery beat beside the worker: the health checker's clock, as in ``make run``."""
-    workdir = Path(tempfile.mkdtemp(prefix="test-beat-"))
-    env = dict(celery_worker.env, HEALTH_CHECK_TICK="0.5")
-    with open(workdir / "beat.log", "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "console", "beat", "-l", "warning"]
-            + ["-s", str(workdir / "schedule"), "--pidfile", ""],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    yield proc
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
-def nav(page, product, link):
-    sidebar = page.get_by_role("navigation", name="Products")
-    sidebar.locator(".product", has=page.get_by_role("link", name=product, exact=True)).get_by_role(
-        "link", name=link, exact=True
-    ).click()
 
 
 def settled(page):
@@ -99,7 +63,7 @@ def prepared(account_a, account_b):
     return vpc2, vsw2, (ecs2, ecs3), vpc1, vsw1, group
 
 
-def test_lab2_two_accounts_live(request, health_clock, live_url, new_context, login, catalogue):
+def test_lab2_two_accounts_live(request, celery_beat, live_url, new_context, login, catalogue):
     account_a, account_b = make_account("Account A"), make_account("Account B")
     make_login(account_a, "account-a")
     make_login(account_b, "account-b")
