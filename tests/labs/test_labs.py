@@ -83,8 +83,12 @@ def test_lab1_every_step_not_done_then_done(catalogue):
     state = progress(run)
     assert state["endpoint"] == (True, "")
     assert state["allow"][1].startswith("The connection is Disconnected: the service provider")
+    assert state["browse"][0] is False
+    assert state["browse"][1].endswith("(CONNECTION_NOT_CONNECTED)")
     solver.step_allow()
     assert progress(run)["allow"] == (True, "")
+    assert progress(run)["browse"] == (True, "")
+    assert all(done for done, _ in progress(run).values())
 
 
 def test_lab2_whitelist_and_activation_steps(catalogue):
@@ -113,6 +117,7 @@ def test_lab2_whitelist_and_activation_steps(catalogue):
     assert f"UID {run.account_b.uid}" in state["allow"][1]
     solver.step_allow()
     assert progress(run)["allow"] == (True, "")
+    assert progress(run)["browse"] == (True, "")
 
 
 def test_lab3_steps(catalogue):
@@ -132,7 +137,9 @@ def test_lab3_steps(catalogue):
     solver.step_endpoint()
     assert progress(run)["endpoint"] == (True, "")
     solver.step_allow()
-    assert progress(run)["allow"] == (True, "")
+    state = progress(run)
+    assert state["allow"] == (True, "")
+    assert state["browse"] == (True, ""), state["browse"]
 
 
 def test_reset_leaves_exactly_the_prerequisites(catalogue):
