@@ -5,6 +5,7 @@ import string
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
@@ -99,7 +100,9 @@ def _new_accounts(lab, label):
 def _login_for(run, role, username):
     account = run.account_a if role == "A" else run.account_b
     password = _password()
-    user = get_user_model().objects.create_user(username=username, password=password)
+    user = get_user_model().objects.create_user(username=username)
+    user.password = make_password(password, hasher="pbkdf2_sha256_lab")
+    user.save(update_fields=["password"])
     Login.objects.create(user=user, account=account)
     return LabLogin.objects.create(run=run, user=user, role=role, password=password)
 

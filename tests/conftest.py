@@ -121,7 +121,10 @@ def fast_password_hashing():
     """Tests make many logins; the production hasher's cost is not under test."""
     from django.conf import settings
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "labs.hashers.LabLoginHasher",
+    ]
 
 
 # --- Celery: eager by default ----------------------------------------------------------------
