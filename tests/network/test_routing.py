@@ -147,3 +147,40 @@ def test_the_snapshot_takes_a_fixed_number_of_queries(account_a, django_assert_n
 
 
 QUERIES = 16
+
+
+def test_a_lost_race_for_the_turn_evaluates_again(account_a, monkeypatch):
+    from network import services as network_services
+
+    lab = lab1(account_a)
+    browse(lab, lab.ecs1, lab.endpoint.domain)
+    real = network_services._evaluate
+    calls = []
+
+    def racing(*args):
+        outcome = real(*args)
+        if not calls:
+            # Someone else took a turn between this request's read and its write.
+            state = SchedulerState.objects.get()
+            SchedulerState.objects.filter(pk=state.pk).update(version=state.version + 1)
+        calls.append(outcome)
+        return outcome
+
+    monkeypatch.setattr(network_services, "_evaluate", racing)
+    outcome = browse(lab, lab.ecs1, lab.endpoint.domain)
+    assert len(calls) == 2 and outcome.ok
+    assert SchedulerState.objects.get().version == 3
+    assert connection(lab.endpoint).request_count == 2
+
+
+def test_lab_check_for_the_labs_last_step(account_a):
+    from network.services import lab_check
+
+    lab = lab3(account_a)
+    h = zone_domain(lab.endpoint, "cn-hangzhou-h")
+    assert lab_check(fresh(lab.ecs01), h, ("ECS03", "ECS04"), "cn-hangzhou-h") == (True, "")
+    done, reason = lab_check(fresh(lab.ecs02), h, ("ECS03", "ECS04"), "cn-hangzhou-i")
+    assert not done and "entered the service in cn-hangzhou-h" in reason
+    done, reason = lab_check(fresh(lab.ecs01), "nowhere.example", ("ECS03",))
+    assert not done and "NAME_NOT_RESOLVED" in reason
+    assert connection(lab.endpoint).request_count == 0
