@@ -3,7 +3,7 @@
 Only the client's own VPC is searched for the target address (PrivateLink never routes
 between VPCs); beyond an endpoint ENI the chain is followed to the service, its load
 balancers, their listeners and backends. The number of queries does not grow with the number
-of backends or listeners (pinned in tests/network/test_snapshot.py).
+of backends or listeners (pinned in tests/network/test_net_routing.py).
 """
 
 import ipaddress
