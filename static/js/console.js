@@ -7,6 +7,17 @@
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) event.preventDefault();
   }, true);
+  // A tab loaded by htmx becomes the current one.
+  document.addEventListener("click", function (event) {
+    var tab = event.target.closest("nav.tabs a");
+    if (!tab) return;
+    tab.parentNode.querySelectorAll("a").forEach(function (a) {
+      a.classList.remove("current");
+      a.removeAttribute("aria-current");
+    });
+    tab.classList.add("current");
+    tab.setAttribute("aria-current", "page");
+  });
   // Dialogs loaded by htmx open as modal dialogs; Cancel and Escape close them.
   document.addEventListener("htmx:afterSwap", function (event) {
     var dialog = event.detail.target.querySelector("dialog[data-modal]");
