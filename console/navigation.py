@@ -3,7 +3,6 @@
 from django.urls import NoReverseMatch, reverse
 
 PRODUCTS = [
-    ("Labs", [("Labs", "labs:index")]),
     (
         "PrivateLink",
         [
@@ -27,6 +26,7 @@ PRODUCTS = [
             ("Security Groups", "console:security-groups-list"),
         ],
     ),
+    ("Labs", [("Labs", "labs:index")]),
 ]
 
 
