@@ -137,7 +137,7 @@ def test_lab1_steps_1_and_2_and_lab3_steps_1_to_3(
     choose(page, "Scheduling Algorithm", option_label="Weighted Round Robin")
     expect(page.get_by_label("Session Persistence")).not_to_be_checked()
     expect(page.get_by_label("Configure Health Check")).to_be_checked()
-    page.get_by_text("Modify").click()
+    page.get_by_role("button", name="Modify").click()
     expect(page.get_by_label("Health Check Path")).to_have_value("/")
     page.get_by_role("button", name="Create").click()
     expect(page).to_have_url(re.compile(r"/server-groups/$"))
