@@ -51,14 +51,27 @@ def timeline_of(run, viewer):
     lines = []
     for event in events:
         who = names.get(event.actor_account_id, "The system")
-        lines.append(
-            {
-                "at": event.created_at,
-                "text": f"{who}: {event.action} ({event.from_state or 'new'} → {event.to_state}) "
-                f"on connection {event.connection_id}",
-            }
+        sentence = TIMELINE_SENTENCES.get(event.action)
+        text = (
+            sentence.format(who=who, service=event.connection.service_ref)
+            if sentence
+            else f"{who}: {event.action}"
         )
+        lines.append({"at": event.created_at, "text": f"{text} ({event.to_state})"})
     return lines
+
+
+# How the partners read the connection's history.
+TIMELINE_SENTENCES = {
+    "request": "{who} requested a connection to {service}",
+    "allow": "{who} allowed the connection",
+    "deny": "{who} denied the connection",
+    "finish_connect": "The connection is established",
+    "finish_disconnect": "The connection is closed",
+    "change bandwidth": "{who} changed the bandwidth",
+    "delete": "{who} deleted the endpoint",
+    "service deleted": "The endpoint service was deleted",
+}
 
 
 def index(request):

@@ -263,3 +263,22 @@ def test_trainee_starts_a_pair_lab_alone_and_switches_accounts(account_a):
 def test_another_trainee_cannot_reset_my_lab(catalogue, client_b):
     run = start("lab1")
     assert client_b.post(f"/labs/runs/{run.pk}/reset/").status_code == 404
+
+
+def test_pair_panel_shows_the_cross_account_timeline(catalogue):
+    run = start("lab2")
+    solver = Lab1(run)
+    solver.step_activate()
+    solver.step_clb()
+    solver.step_listener()
+    solver.step_service()
+    solver.step_whitelist()
+    solver.step_endpoint()
+    solver.step_allow()
+    for seat in run.logins.all():
+        client = Client()
+        client.force_login(seat.user)
+        panel = client.get("/labs/panel/", headers={"HX-Request": "true"}).content.decode()
+        assert f"Account A requested a connection to {solver.service.pk}" in panel
+        assert "Account B allowed the connection" in panel
+        assert "The connection is established (Connected)" in panel
