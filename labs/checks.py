@@ -423,7 +423,11 @@ def reaches_backend(client, via, backends):
         instance = ctx.resource(EcsInstance, client)
         if endpoint is None or instance is None:
             raise NotYet("Create the endpoint first.")
-        return connectivity.check_browse(instance, endpoint.domain, backends)
+        zones = list(endpoint.zones.all())
+        accepted = {endpoint.domain, *(z.domain for z in zones), *(z.ip for z in zones)}
+        return connectivity.check_browse(
+            instance, endpoint.domain, backends, accepted=accepted, since=ctx.run.since
+        )
 
     return check
 
@@ -433,14 +437,19 @@ def zone_domains_reach_backends(clients, backends):
         endpoint = lab_endpoint(ctx, "A")
         if endpoint is None:
             raise NotYet("Create the endpoint first.")
-        domains = {z.zone_id: z.domain for z in endpoint.zones.all()}
+        zones = {z.zone_id: z for z in endpoint.zones.all()}
         for name, zone_id in clients.items():
             instance = ctx.resource(EcsInstance, name)
-            domain = domains.get(zone_id)
-            if domain is None:
+            zone = zones.get(zone_id)
+            if zone is None:
                 raise NotYet(f"The endpoint has no ENI in {zone_name(zone_id)} yet.")
             done, reason = connectivity.check_browse(
-                instance, domain, backends, expect_zone=zone_id
+                instance,
+                zone.domain,
+                backends,
+                accepted={zone.domain, zone.ip},
+                since=ctx.run.since,
+                expect_zone=zone_id,
             )
             if not done:
                 return False, f"{name}: {reason}"

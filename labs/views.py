@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from console.errors import ConsoleError
 from console.generic import form_error_from
-from console.middleware import SESSION_ACTING, SESSION_VIEWING
+from console.middleware import SESSION_ACTING, SESSION_REGION, SESSION_VIEWING
 from privatelink.models import ConnectionEvent
 
 from . import services
@@ -98,6 +98,7 @@ def start(request, lab):
         fast=bool(request.POST.get("fast")),
     )
     request.session[SESSION_ACTING] = run.account_a_id
+    request.session[SESSION_REGION] = LABS[lab].region
     messages.success(
         request,
         f"{LABS[lab].title} is ready. You act as {run.account_a.name}"

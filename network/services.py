@@ -15,7 +15,7 @@ from console.models import EcsInstance
 from privatelink.models import EndpointConnection
 
 from . import dataplane, snapshot
-from .models import SchedulerState
+from .models import BrowseRecord, SchedulerState
 
 ATTEMPTS = 5
 
@@ -67,6 +67,15 @@ def browse(*, account, instance, address, commit=True):
                 EndpointConnection.objects.filter(pk=outcome.connection_id).update(
                     request_count=F("request_count") + 1
                 )
+            BrowseRecord.objects.create(
+                account=account,
+                instance=instance,
+                host=parsed.host,
+                port=parsed.port,
+                code=outcome.code,
+                backend_instance=outcome.backend_instance,
+                entered_zone=outcome.entered_zone,
+            )
         return outcome
     return outcome
 

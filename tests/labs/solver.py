@@ -5,6 +5,7 @@ from console.models import EcsInstance, SecurityGroup, Vpc, VSwitch, Zone
 from factories import settle
 from loadbalancer import health
 from loadbalancer import services as lb
+from network import services as network
 from privatelink import services as pl
 from privatelink.models import Endpoint, EndpointService
 
@@ -101,6 +102,16 @@ class Lab1:
         )
         settle(connection)
 
+    def step_browse(self):
+        endpoint = Endpoint.objects.get(pk=self.endpoint.pk)
+        return browse(self.run, self.consumer, "ECS1", endpoint.domain)
+
+
+def browse(run, account, client, host):
+    """What a trainee does in Open Browser: one real (recorded, counted) request."""
+    instance = obj(run, EcsInstance, client)
+    return network.browse(account=account, instance=instance, address=f"http://{host}/")
+
 
 class Lab3:
     def __init__(self, run):
@@ -189,3 +200,8 @@ class Lab3:
                 auto_allocate=True,
             )
         )
+
+    def step_browse(self):
+        endpoint = Endpoint.objects.get(pk=self.endpoint.pk)
+        for client, zone_id in (("ECS01", "cn-hangzhou-h"), ("ECS02", "cn-hangzhou-i")):
+            browse(self.run, self.account, client, endpoint.zones.get(zone_id=zone_id).domain)

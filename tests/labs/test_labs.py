@@ -87,6 +87,13 @@ def test_lab1_every_step_not_done_then_done(catalogue):
     assert state["browse"][1].endswith("(CONNECTION_NOT_CONNECTED)")
     solver.step_allow()
     assert progress(run)["allow"] == (True, "")
+    endpoint = solver.endpoint
+    assert progress(run)["browse"] == (
+        False,
+        f"Everything is in place: on ECS1 press Open Browser and enter {endpoint.domain}.",
+    )
+    outcome = solver.step_browse()
+    assert outcome.ok
     assert progress(run)["browse"] == (True, "")
     assert all(done for done, _ in progress(run).values())
 
@@ -117,6 +124,8 @@ def test_lab2_whitelist_and_activation_steps(catalogue):
     assert f"UID {run.account_b.uid}" in state["allow"][1]
     solver.step_allow()
     assert progress(run)["allow"] == (True, "")
+    assert progress(run)["browse"][0] is False
+    solver.step_browse()
     assert progress(run)["browse"] == (True, "")
 
 
@@ -139,6 +148,9 @@ def test_lab3_steps(catalogue):
     solver.step_allow()
     state = progress(run)
     assert state["allow"] == (True, "")
+    assert state["browse"][1].startswith("ECS01: Everything is in place: on ECS01 press Open")
+    solver.step_browse()
+    state = progress(run)
     assert state["browse"] == (True, ""), state["browse"]
 
 
@@ -282,3 +294,14 @@ def test_pair_panel_shows_the_cross_account_timeline(catalogue):
         assert f"Account A requested a connection to {solver.service.pk}" in panel
         assert "Account B allowed the connection" in panel
         assert "The connection is established (Connected)" in panel
+
+
+def test_a_lab3_trainee_logs_in_to_hangzhou(catalogue):
+    run = start("lab3")
+    seat = run.logins.get()
+    client = Client()
+    response = client.post("/login/", {"username": seat.user.username, "password": seat.password})
+    assert response.status_code == 302
+    page = client.get("/vpcs/").content.decode()
+    assert '<option value="cn-hangzhou" selected>China (Hangzhou)</option>' in page
+    assert run.resources["VPC1"] in page
