@@ -305,3 +305,13 @@ def test_a_lab3_trainee_logs_in_to_hangzhou(catalogue):
     page = client.get("/vpcs/").content.decode()
     assert '<option value="cn-hangzhou" selected>China (Hangzhou)</option>' in page
     assert run.resources["VPC1"] in page
+
+
+@pytest.mark.parametrize("lab", ["lab1", "lab2", "lab3"])
+def test_at_the_start_no_step_is_done_and_each_says_why(catalogue, lab):
+    run = start(lab)
+    results = LABS[lab].progress(run)
+    assert len(results) == len(LABS[lab].steps)
+    for step, done, reason in results:
+        assert done is False, step.key
+        assert reason and reason[0].isupper() and reason.endswith((".", ")")), (step.key, reason)
