@@ -220,6 +220,14 @@ class VSwitch(Resource):
     def total_usable(self):
         return self.network.num_addresses - self.RESERVED_ADDRESSES
 
+    @property
+    def available_ip_count(self):
+        """Free addresses; lists annotate ``used_ips`` so that rows cost no query."""
+        used = getattr(self, "used_ips", None)
+        if used is None:
+            used = self.private_ips.count()
+        return self.total_usable - used
+
 
 class PrivateIp(models.Model):
     """One used address of a vSwitch; the unique constraint makes allocation race-free."""

@@ -127,16 +127,12 @@ class VSwitchViews(ResourceViews):
         return queryset.annotate(used_ips=Count("private_ips"))
 
     def detail_context(self, request, obj):
-        obj.used_ips = obj.private_ips.count()
         return {"addresses": obj.private_ips.order_by("address")}
 
     def perform_create(self, request, form):
         return services.vswitch_create(
             account=acting_account(request), actor=request.user, **form.cleaned_data
         )
-
-
-VSwitch.available_ip_count = property(lambda self: self.total_usable - self.used_ips)
 
 
 # --- security groups ---------------------------------------------------------------------
