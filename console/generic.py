@@ -215,9 +215,17 @@ class ResourceViews:
             kwargs["pk"] = obj.pk
         return reverse(name, kwargs=kwargs)
 
+    # Routes below one resource, as (path after "<slug>/<pk>/", view method name, URL name
+    # suffix): e.g. ("rules/<int:rule_id>/delete/", "delete_rule_view", "delete-rule").
+    member_routes = ()
+
     def urls(self):
         p = self.slug
-        return [
+        members = [
+            path(f"{p}/<str:pk>/{route}", self.view(getattr(self, method)), name=f"{p}-{name}")
+            for route, method, name in self.member_routes
+        ]
+        return members + [
             path(f"{p}/", self.view(self.list_view), name=f"{p}-list"),
             path(f"{p}/create/", self.view(self.create_view), name=f"{p}-create"),
             path(f"{p}/<str:pk>/", self.view(self.detail_view), name=f"{p}-detail"),

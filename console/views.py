@@ -183,21 +183,10 @@ class SecurityGroupViews(ResourceViews):
             account=acting_account(request), actor=request.user, **form.cleaned_data
         )
 
-    def urls(self):
-        from django.urls import path
-
-        return super().urls() + [
-            path(
-                f"{self.slug}/<str:pk>/rules/<str:direction>/add/",
-                self.view(self.add_rule_view),
-                name=f"{self.slug}-add-rule",
-            ),
-            path(
-                f"{self.slug}/<str:pk>/rules/<int:rule_id>/delete/",
-                self.view(self.delete_rule_view),
-                name=f"{self.slug}-delete-rule",
-            ),
-        ]
+    member_routes = (
+        ("rules/<str:direction>/add/", "add_rule_view", "add-rule"),
+        ("rules/<int:rule_id>/delete/", "delete_rule_view", "delete-rule"),
+    )
 
     def tab_url(self, obj, direction):
         return self.url("tab", obj, tab="inbound" if direction == "ingress" else "outbound")
@@ -333,16 +322,7 @@ class EcsInstanceViews(ResourceViews):
             account=acting_account(request), actor=request.user, **data
         )
 
-    def urls(self):
-        from django.urls import path
-
-        return super().urls() + [
-            path(
-                f"{self.slug}/<str:pk>/service/edit/",
-                self.view(self.service_view),
-                name=f"{self.slug}-service",
-            )
-        ]
+    member_routes = (("service/edit/", "service_view", "service"),)
 
     def service_view(self, request, pk):
         instance = self.get_object(request, pk)

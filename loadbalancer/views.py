@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 
 from console import validators as console_validators
 from console.errors import ConsoleError
@@ -99,27 +99,11 @@ class ClbInstanceViews(ResourceViews):
         data = dict(form.cleaned_data)
         return services.clb_create(account=acting_account(request), actor=request.user, **data)
 
-    def urls(self):
-        p = self.slug
-        return super().urls() + [
-            path(
-                f"{p}/<str:pk>/listeners/create/",
-                self.view(self.wizard_start_view),
-                name=f"{p}-listener-create",
-            ),
-            path(
-                f"{p}/<str:pk>/listeners/wizard/<str:token>/<str:step>/",
-                self.view(self.wizard_view),
-                name=f"{p}-listener-wizard",
-            ),
-            path(
-                f"{p}/<str:pk>/listeners/<int:listener_id>/<str:action>/",
-                self.view(self.listener_action_view),
-                name=f"{p}-listener-action",
-            ),
-        ]
-
-    # --- listeners ---------------------------------------------------------------------
+    member_routes = (
+        ("listeners/create/", "wizard_start_view", "listener-create"),
+        ("listeners/wizard/<str:token>/<str:step>/", "wizard_view", "listener-wizard"),
+        ("listeners/<int:listener_id>/<str:action>/", "listener_action_view", "listener-action"),
+    )
 
     def listener_action_view(self, request, pk, listener_id, action):
         clb = self.get_object(request, pk)
@@ -436,25 +420,11 @@ class AlbInstanceViews(ResourceViews):
             resource_group=data["resource_group"],
         )
 
-    def urls(self):
-        p = self.slug
-        return super().urls() + [
-            path(
-                f"{p}/<str:pk>/listeners/create/",
-                self.view(self.wizard_start_view),
-                name=f"{p}-listener-create",
-            ),
-            path(
-                f"{p}/<str:pk>/listeners/wizard/<str:token>/<str:step>/",
-                self.view(self.wizard_view),
-                name=f"{p}-listener-wizard",
-            ),
-            path(
-                f"{p}/<str:pk>/listeners/<str:listener_id>/<str:action>/",
-                self.view(self.listener_action_view),
-                name=f"{p}-listener-action",
-            ),
-        ]
+    member_routes = (
+        ("listeners/create/", "wizard_start_view", "listener-create"),
+        ("listeners/wizard/<str:token>/<str:step>/", "wizard_view", "listener-wizard"),
+        ("listeners/<str:listener_id>/<str:action>/", "listener_action_view", "listener-action"),
+    )
 
     def listener_action_view(self, request, pk, listener_id, action):
         alb = self.get_object(request, pk)
@@ -629,20 +599,10 @@ class ServerGroupViews(ResourceViews):
             account=acting_account(request), actor=request.user, **form.cleaned_data
         )
 
-    def urls(self):
-        p = self.slug
-        return super().urls() + [
-            path(
-                f"{p}/<str:pk>/backends/add/",
-                self.view(self.add_backends_view),
-                name=f"{p}-add-backends",
-            ),
-            path(
-                f"{p}/<str:pk>/backends/<int:backend_id>/remove/",
-                self.view(self.remove_backend_view),
-                name=f"{p}-remove-backend",
-            ),
-        ]
+    member_routes = (
+        ("backends/add/", "add_backends_view", "add-backends"),
+        ("backends/<int:backend_id>/remove/", "remove_backend_view", "remove-backend"),
+    )
 
     def add_backends_view(self, request, pk):
         """**Add Backend Server**: pick ECS instances of the group's VPC, then port and weight."""

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -235,36 +235,18 @@ class EndpointServiceViews(PrivateLinkViews):
     def created_url(self, request, obj):
         return self.url("detail", obj)
 
-    def urls(self):
-        p = self.slug
-        return [
-            path(f"{p}/<str:pk>/modify/", self.view(self.modify_view), name=f"{p}-modify"),
-            path(
-                f"{p}/<str:pk>/resources/add/",
-                self.view(self.resource_add_view),
-                name=f"{p}-resource-add",
-            ),
-            path(
-                f"{p}/<str:pk>/resources/<int:resource_id>/remove/",
-                self.view(self.resource_remove_view),
-                name=f"{p}-resource-remove",
-            ),
-            path(
-                f"{p}/<str:pk>/whitelist/add/",
-                self.view(self.whitelist_add_view),
-                name=f"{p}-whitelist-add",
-            ),
-            path(
-                f"{p}/<str:pk>/whitelist/<int:entry_id>/remove/",
-                self.view(self.whitelist_remove_view),
-                name=f"{p}-whitelist-remove",
-            ),
-            path(
-                f"{p}/<str:pk>/connections/<str:endpoint_id>/<str:action>/",
-                self.view(self.connection_action_view),
-                name=f"{p}-connection-action",
-            ),
-        ] + super().urls()
+    member_routes = (
+        ("modify/", "modify_view", "modify"),
+        ("resources/add/", "resource_add_view", "resource-add"),
+        ("resources/<int:resource_id>/remove/", "resource_remove_view", "resource-remove"),
+        ("whitelist/add/", "whitelist_add_view", "whitelist-add"),
+        ("whitelist/<int:entry_id>/remove/", "whitelist_remove_view", "whitelist-remove"),
+        (
+            "connections/<str:endpoint_id>/<str:action>/",
+            "connection_action_view",
+            "connection-action",
+        ),
+    )
 
     def tab_url(self, obj, tab):
         return self.url("tab", obj, tab=tab)
@@ -644,26 +626,12 @@ class EndpointViews(PrivateLinkViews):
             response.status_code = HTMX_STOP_POLLING
         return response
 
-    def urls(self):
-        p = self.slug
-        return [
-            path(f"{p}/<str:pk>/zones/add/", self.view(self.zone_add_view), name=f"{p}-zone-add"),
-            path(
-                f"{p}/<str:pk>/zones/<int:zone_id>/remove/",
-                self.view(self.zone_remove_view),
-                name=f"{p}-zone-remove",
-            ),
-            path(
-                f"{p}/<str:pk>/security-groups/attach/",
-                self.view(self.group_attach_view),
-                name=f"{p}-group-attach",
-            ),
-            path(
-                f"{p}/<str:pk>/security-groups/<str:group_id>/detach/",
-                self.view(self.group_detach_view),
-                name=f"{p}-group-detach",
-            ),
-        ] + super().urls()
+    member_routes = (
+        ("zones/add/", "zone_add_view", "zone-add"),
+        ("zones/<int:zone_id>/remove/", "zone_remove_view", "zone-remove"),
+        ("security-groups/attach/", "group_attach_view", "group-attach"),
+        ("security-groups/<str:group_id>/detach/", "group_detach_view", "group-detach"),
+    )
 
     def zone_add_view(self, request, pk):
         endpoint = self.get_object(request, pk)
