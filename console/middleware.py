@@ -1,5 +1,7 @@
 """Who is acting, for which account, in which region: set on every request."""
 
+from django.db.models import Q
+
 from .catalogue import DEFAULT_REGION
 from .models import Account, Login, Region
 
@@ -27,7 +29,10 @@ class ConsoleContextMiddleware:
                 request.account = Account.objects.filter(pk=viewing).first() if viewing else None
                 request.read_only = True
             elif login is not None and login.is_presenter:
-                accounts = login.switchable_accounts.all()
+                # The lab accounts, and the login's own account to come back to.
+                accounts = Account.objects.filter(
+                    Q(presenters=login) | Q(pk=login.account_id)
+                ).distinct()
                 acting = request.session.get(SESSION_ACTING)
                 request.account = (acting and accounts.filter(pk=acting).first()) or (
                     login.account or accounts.first()

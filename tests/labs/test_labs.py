@@ -315,3 +315,14 @@ def test_at_the_start_no_step_is_done_and_each_says_why(catalogue, lab):
     for step, done, reason in results:
         assert done is False, step.key
         assert reason and reason[0].isupper() and reason.endswith((".", ")")), (step.key, reason)
+
+
+def test_a_self_started_lab_keeps_the_way_back_to_the_own_account(account_a):
+    user = make_login(account_a, "presenter-a")
+    client = Client()
+    client.force_login(user)
+    client.post("/labs/start/lab1/")
+    page = client.get("/vpcs/").content.decode()
+    assert f'<option value="{account_a.pk}"' in page
+    client.post("/accounts/switch/", {"account": account_a.pk})
+    assert "Acting as <strong>Account A</strong>" in client.get("/vpcs/").content.decode()
