@@ -19,9 +19,9 @@
     tab.setAttribute("aria-current", "page");
   });
   // Dialogs loaded by htmx open as modal dialogs; Cancel and Escape close them.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var dialog = event.detail.target.querySelector("dialog[data-modal]");
-    if (dialog && !dialog.open) dialog.showModal();
+  document.addEventListener("htmx:afterSwap", function () {
+    var dialog = document.querySelector("#dialog-slot dialog[data-modal]:not([open])");
+    if (dialog) dialog.showModal();
   });
   document.addEventListener("click", function (event) {
     var closer = event.target.closest("[data-close-dialog]");

@@ -22,3 +22,14 @@ def test_service_page_has_the_topology_and_hides_the_consumer(client_b, account_
     assert account_a.uid in svg
     # Nothing of the consumer's VPC or instances by name.
     assert "VPC1" not in svg and "ECS1" not in svg
+
+
+def test_allow_and_whitelist_open_as_dialogs_under_htmx(client_b, account_a, account_b):
+    lab = lab1(account_a, account_b, connect=False)
+    base = f"/privatelink/endpoint-services/{lab.service.pk}"
+    htmx = {"HX-Request": "true"}
+    for url in (f"{base}/connections/{lab.endpoint.pk}/allow/", f"{base}/whitelist/add/"):
+        dialog = client_b.get(url, headers=htmx).content.decode()
+        assert dialog.lstrip().startswith("<dialog") and "<html" not in dialog, url
+        page = client_b.get(url).content.decode()
+        assert "<html" in page and "<dialog" not in page, url
