@@ -258,6 +258,8 @@ class ResourceViews:
         page_size = int(page_size) if page_size in PAGE_SIZES else PAGE_SIZES[DEFAULT_PAGE_SIZE]
         paginator = Paginator(self.list_queryset(request), page_size)
         page = paginator.get_page(request.GET.get("page"))
+        for obj in page.object_list:
+            obj.live = self.polls(obj)
         context = self.base_context(
             request,
             objects=page.object_list,
@@ -313,6 +315,10 @@ class ResourceViews:
             return render(request, "layout/partials/tab_body.html", context)
         return render(request, self.detail_template, context)
 
+    def polls(self, obj):
+        """Whether the resource's list row keeps asking for news (while it is in flux)."""
+        return obj.is_transitional
+
     def polled(self, response, obj):
         """A polled fragment: tell htmx to stop polling once the resource has settled."""
         if not obj.is_transitional:
@@ -329,8 +335,12 @@ class ResourceViews:
         obj = queryset.filter(pk=pk).first()
         if obj is None:
             raise Http404(f"No {self.singular} {pk} in this account.")
+        obj.live = self.polls(obj)
         context = self.base_context(request, obj=obj)
-        return self.polled(render(request, "layout/partials/list_row.html", context), obj)
+        response = render(request, "layout/partials/list_row.html", context)
+        if not obj.live:
+            response.status_code = HTMX_STOP_POLLING
+        return response
 
     def delete_view(self, request, pk):
         obj = self.get_object(request, pk)

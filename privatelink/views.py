@@ -539,6 +539,12 @@ class EndpointViews(PrivateLinkViews):
     detail_template = "privatelink/endpoint_detail.html"
     search_fields = ("id", "name", "domain", "service_name")
     list_select_related = ("connection",)
+
+    def polls(self, obj):
+        # The Connection Status column changes when the provider acts, too.
+        connection = getattr(obj, "connection", None)
+        return obj.is_transitional or bool(connection and connection.awaits_change)
+
     columns = (
         Column("Endpoint ID/Name", link=True),
         Column("VPC", "vpc_id"),

@@ -1,6 +1,6 @@
 """The endpoint and endpoint service pages carry the connectivity panel and the topology."""
 
-from net_factories import lab1
+from net_factories import allow, lab1
 
 
 def test_endpoint_page_has_diagnose_monitor_and_topology(client_a, client_b, account_a, account_b):
@@ -33,3 +33,16 @@ def test_allow_and_whitelist_open_as_dialogs_under_htmx(client_b, account_a, acc
         assert dialog.lstrip().startswith("<dialog") and "<html" not in dialog, url
         page = client_b.get(url).content.decode()
         assert "<html" in page and "<dialog" not in page, url
+
+
+def test_endpoint_rows_poll_while_the_connection_awaits_the_provider(client_a, account_a):
+    lab = lab1(account_a, connect=False)
+    htmx = {"HX-Request": "true"}
+    url = f"/privatelink/endpoints/{lab.endpoint.pk}/"
+    page = client_a.get("/privatelink/endpoints/").content.decode()
+    assert f'hx-get="{url}?fragment=row"' in page
+    assert client_a.get(url, {"fragment": "row"}, headers=htmx).status_code == 200
+    allow(account_a, lab.endpoint)
+    response = client_a.get(url, {"fragment": "row"}, headers=htmx)
+    assert response.status_code == 286
+    assert "Connected" in response.content.decode()
