@@ -381,11 +381,11 @@ def switch_region(request):
     return htmx_redirect(request, safe_next(request))
 
 
-def safe_next(request):
-    """The ``next`` address of a form, if it stays on this site; the home page otherwise."""
-    target = request.POST.get("next") or reverse("console:home")
+def safe_next(request, default="console:home"):
+    """The ``next`` address of a form, if it stays on this site; ``default`` otherwise."""
+    target = request.POST.get("next") or reverse(default)
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("console:home")
+        target = reverse(default)
     return target
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from console.errors import ConsoleError
 from console.generic import form_error_from
 from console.middleware import SESSION_ACTING, SESSION_REGION, SESSION_VIEWING
+from console.views import safe_next
 from privatelink.models import ConnectionEvent
 
 from . import services
@@ -125,8 +126,7 @@ def reset(request, pk):
     services.lab_run_reset(run=run)
     seconds = (timezone.now() - started).total_seconds()
     messages.success(request, f"{run.label} was reset to its start ({seconds:.1f} s).")
-    target = request.POST.get("next") or "labs:index"
-    return redirect(target if target.startswith("/") else "labs:index")
+    return redirect(safe_next(request, default="labs:index"))
 
 
 class ClassroomForm(forms.Form):

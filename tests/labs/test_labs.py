@@ -326,3 +326,11 @@ def test_a_self_started_lab_keeps_the_way_back_to_the_own_account(account_a):
     assert f'<option value="{account_a.pk}"' in page
     client.post("/accounts/switch/", {"account": account_a.pk})
     assert "Acting as <strong>Account A</strong>" in client.get("/vpcs/").content.decode()
+
+
+def test_reset_never_redirects_off_site(catalogue):
+    run = start("lab1")
+    client = Client()
+    client.force_login(run.logins.get().user)
+    response = client.post(f"/labs/runs/{run.pk}/reset/", {"next": "//evil.example/"})
+    assert response["Location"] == "/labs/"
