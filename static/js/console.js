@@ -28,6 +28,25 @@
     var dialog = closer && closer.closest("dialog");
     if (dialog) { event.preventDefault(); dialog.close(); dialog.remove(); }
   });
+  // Wide tables scroll in their own box: mark the sides where columns are hidden (a shadow).
+  function markOverflow(wrap) {
+    var left = wrap.scrollLeft, room = wrap.scrollWidth - wrap.clientWidth;
+    wrap.classList.toggle("more-left", left > 1);
+    wrap.classList.toggle("more-right", room - left > 1);
+  }
+  function markAll() { document.querySelectorAll(".table-wrap").forEach(markOverflow); }
+  document.addEventListener("scroll", function (event) {
+    if (event.target.classList && event.target.classList.contains("table-wrap")) markOverflow(event.target);
+  }, true);
+  window.addEventListener("resize", markAll);
+  document.addEventListener("DOMContentLoaded", markAll);
+  document.addEventListener("htmx:afterSettle", markAll);
+  // The lab panel stays as the trainee left it (open or collapsed) from page to page.
+  document.addEventListener("toggle", function (event) {
+    if (!event.target.matches(".lab-panel > details")) return;
+    try { localStorage.setItem("lab-panel", event.target.open ? "open" : "closed"); } catch (e) { /* private mode */ }
+    markAll();
+  }, true);
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
     if (!button) return;

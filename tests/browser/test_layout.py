@@ -1,0 +1,157 @@
+"""Laptop screens: at 1366×768, 1440×900 and 1920×1080, with the lab panel open or collapsed,
+every list and every tab with row actions shows each row's ID / name and its actions inside the
+viewport, where a click lands on them, and the page itself never scrolls sideways.
+
+The data is two labs part-way through (built through the services, as the pages would): Lab 2
+up to the endpoint (the provider's Allow is the next step) and Lab 3 at its end.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from labs.services import lab_run_start
+from loadbalancer.models import ClbInstance
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TESTS = Path(__file__).resolve().parent.parent
+ARTIFACTS = TESTS.parent / "test-artifacts" / "layout"
+SIZES = [(1366, 768), (1440, 900), (1920, 1080)]
+
+
+def _solver():
+    spec = importlib.util.spec_from_file_location("lab_solver", TESTS / "labs" / "solver.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _pages(run_pages):
+    """``[(name, url)]`` of every list and tab with rows and row actions, for one login."""
+    return [(name, reverse(route, kwargs=kwargs)) for name, route, kwargs in run_pages]
+
+
+@pytest.fixture
+def seats(catalogue):
+    """``[(username, password, pages)]``: the logins of the two labs and the pages each sees."""
+    solver = _solver()
+    lab2 = lab_run_start(lab="lab2", label="Layout · Lab 2", login_prefix="lay2-")
+    two = solver.Lab1(lab2)
+    for step in ("activate", "clb", "listener", "service", "whitelist", "endpoint"):
+        getattr(two, f"step_{step}")()
+    lab3 = lab_run_start(lab="lab3", label="Layout · Lab 3", login_prefix="lay3")
+    three = solver.Lab3(lab3)
+    for step in ("alb", "server_group", "listener", "service", "endpoint", "allow"):
+        getattr(three, f"step_{step}")()
+
+    clb = ClbInstance.objects.get(pk=two.clb.pk)
+    sg1 = lab2.resources["SG1"]
+    consumer = [
+        ("vpcs", "console:vpcs-list", {}),
+        ("vswitches", "console:vswitches-list", {}),
+        ("instances", "console:instances-list", {}),
+        ("security-groups", "console:security-groups-list", {}),
+        ("sg-inbound", "console:security-groups-tab", {"pk": sg1, "tab": "inbound"}),
+        ("endpoints", "privatelink:endpoints-list", {}),
+        ("endpoint-zones", "privatelink:endpoints-tab", {"pk": two.endpoint.pk, "tab": "zones"}),
+        (
+            "endpoint-groups",
+            "privatelink:endpoints-tab",
+            {"pk": two.endpoint.pk, "tab": "security-groups"},
+        ),
+    ]
+    service_tabs = [
+        (f"service-{tab}", "privatelink:endpoint-services-tab", {"tab": tab})
+        for tab in ("resources", "connections", "whitelist")
+    ]
+    provider = [
+        ("clb-instances", "loadbalancer:clb-instances-list", {}),
+        ("clb-listeners", "loadbalancer:clb-instances-tab", {"pk": clb.pk, "tab": "listeners"}),
+        ("clb-servers", "loadbalancer:clb-instances-tab", {"pk": clb.pk, "tab": "servers"}),
+        ("endpoint-services", "privatelink:endpoint-services-list", {}),
+    ] + [(name, route, {**kw, "pk": two.service.pk}) for name, route, kw in service_tabs]
+    alb = [
+        ("alb-instances", "loadbalancer:alb-instances-list", {}),
+        (
+            "alb-listeners",
+            "loadbalancer:alb-instances-tab",
+            {"pk": three.alb.pk, "tab": "listeners"},
+        ),
+        ("server-groups", "loadbalancer:server-groups-list", {}),
+        (
+            "sg-backends",
+            "loadbalancer:server-groups-tab",
+            {"pk": three.group.pk, "tab": "backends"},
+        ),
+        ("alb-services", "privatelink:endpoint-services-list", {}),
+        ("alb-endpoints", "privatelink:endpoints-list", {}),
+        ("alb-zones", "privatelink:endpoints-tab", {"pk": three.endpoint.pk, "tab": "zones"}),
+    ] + [(name, route, {**kw, "pk": three.service.pk}) for name, route, kw in service_tabs]
+    logins = {seat.role: seat for seat in lab2.logins.all()}
+    (seat3,) = lab3.logins.all()
+    return [
+        (logins["A"].user.username, logins["A"].password, _pages(consumer)),
+        (logins["B"].user.username, logins["B"].password, _pages(provider)),
+        (seat3.user.username, seat3.password, _pages(alb)),
+    ]
+
+
+# Each row's first cell and every link or button of its last cell (Actions): inside the
+# viewport, and the element a click at its centre lands on. Rows are brought into view by
+# scrolling the window vertically only (a trainee scrolls down, never sideways).
+OUT_OF_REACH = """() => {
+  const problems = [];
+  const main = document.querySelector("main");
+  if (main.scrollWidth > main.clientWidth + 1)
+    problems.push(`the page scrolls sideways (${main.scrollWidth} > ${main.clientWidth})`);
+  const wraps = document.querySelectorAll(".table-wrap");
+  if (!wraps.length) problems.push("no table");
+  for (const wrap of wraps) {
+    for (const row of wrap.querySelectorAll(":scope > table > tbody > tr")) {
+      const cells = row.querySelectorAll(":scope > td");
+      if (cells.length < 2) continue;
+      const last = cells[cells.length - 1];
+      for (const el of [cells[0], ...last.querySelectorAll("a, button")]) {
+        window.scrollBy(0, el.getBoundingClientRect().top - innerHeight / 2);
+        const r = el.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        const inside = r.left >= 0 && r.right <= innerWidth
+          && r.top >= 0 && r.bottom <= innerHeight;
+        if (!inside || !hit || !(el === hit || el.contains(hit)))
+          problems.push(`${row.id || "row"}: "${el.textContent.trim().slice(0, 30)}" at ` +
+            `${Math.round(r.left)}..${Math.round(r.right)} of ${innerWidth}` +
+            (hit ? ` under ${hit.tagName}.${hit.className}` : ""));
+      }
+    }
+  }
+  window.scrollTo(0, 0);
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize("width,height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_row_actions_stay_in_view(width, height, live_url, new_context, login, seats):
+    folder = ARTIFACTS / f"{width}x{height}"
+    folder.mkdir(parents=True, exist_ok=True)
+    problems = []
+    for username, password, pages in seats:
+        page = new_context(viewport={"width": width, "height": height}).new_page()
+        login(page, username, password)
+        panel = page.locator('aside[aria-label="Lab panel"] > details')
+        for state in ("open", "closed"):
+            page.evaluate("state => localStorage.setItem('lab-panel', state)", state)
+            for name, path in pages:
+                page.goto(live_url + path)
+                if state == "open":
+                    expect(panel).to_have_attribute("open", "")
+                else:
+                    expect(panel).not_to_have_attribute("open", "")
+                expect(page.locator(".table-wrap").first).to_be_visible()
+                problems += [f"{name} (panel {state}): {p}" for p in page.evaluate(OUT_OF_REACH)]
+                if state == "open":
+                    page.screenshot(path=str(folder / f"{name}.png"))
+    assert not problems, "\n".join(problems)
