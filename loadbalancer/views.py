@@ -206,6 +206,8 @@ class ClbInstanceViews(ResourceViews):
             ],
             data=wizard.data,
             step_url=lambda s: self.wizard_url(clb, wizard, s),
+            # **My Servers** opens as a side panel over the Backend Servers step (under htmx).
+            panel=bool(request.htmx) and step in ("my-servers", "weights"),
         )
         for slug, _ in CLB_WIZARD_STEPS + [(s, s) for s in CLB_SUBSTEPS]:
             context[f"url_{slug.replace('-', '_')}"] = self.wizard_url(clb, wizard, slug)
@@ -563,6 +565,7 @@ class ServerGroupViews(ResourceViews):
     title = "Server Groups"
     product = "ALB"
     create_label = "Create Server Group"
+    create_in_dialog = True  # the console's **Create Server Group** is a dialog box
     submit_label = "Create"
     form_class = ServerGroupForm
     form_template = "loadbalancer/server_group_form.html"

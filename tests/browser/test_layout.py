@@ -155,3 +155,70 @@ def test_row_actions_stay_in_view(width, height, live_url, new_context, login, s
                 if state == "open":
                     page.screenshot(path=str(folder / f"{name}.png"))
     assert not problems, "\n".join(problems)
+
+
+# --- Panels and dialogs ------------------------------------------------------------------------
+
+FOCUS_INSIDE = "dialog => dialog.contains(document.activeElement)"
+TAB_STOPS = """dialog => [...dialog.querySelectorAll(
+  "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select, textarea")]
+  .filter(el => el.getClientRects().length).length"""
+
+
+def check_dialog(page, opener, name):
+    """Opened from the keyboard, the dialog ``name`` shows over its page with only its own
+    content; Tab and Shift+Tab stay inside; Escape closes it and focus returns to the opener."""
+    opener.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name=name)
+    expect(dialog).to_be_visible()
+    assert dialog.evaluate(FOCUS_INSIDE), f"{name}: focus moves into the dialog"
+    box = dialog.bounding_box()
+    viewport = page.viewport_size
+    assert box["y"] >= 0 and box["x"] >= 0, f"{name}: the dialog's top left is on screen"
+    assert box["x"] + box["width"] <= viewport["width"]
+    assert box["y"] + box["height"] <= viewport["height"]
+    expect(dialog.locator("nav, header, aside, a.back")).to_have_count(0)
+    size = f"{viewport['width']}x{viewport['height']}"
+    page.screenshot(path=str(ARTIFACTS / size / f"dialog-{name.lower().replace(' ', '-')}.png"))
+    stops = dialog.evaluate(TAB_STOPS)
+    assert stops >= 2
+    for key in ["Tab"] * (stops + 1) + ["Shift+Tab"] * (stops + 1):
+        page.keyboard.press(key)
+        assert dialog.evaluate(FOCUS_INSIDE), f"{name}: {key} keeps focus inside"
+    page.keyboard.press("Escape")
+    expect(page.locator("#dialog-slot dialog")).to_have_count(0)
+    expect(opener).to_be_focused()
+
+
+@pytest.mark.parametrize("width,height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_panels_and_dialogs_open_over_their_page(
+    width, height, live_url, new_context, login, seats
+):
+    (_, _, _), (b_user, b_password, provider), (lab3_user, lab3_password, alb) = seats
+    urls = dict(provider) | {f"lab3:{name}": url for name, url in alb}
+    viewport = {"width": width, "height": height}
+
+    page = new_context(viewport=viewport).new_page()
+    login(page, b_user, b_password)
+    page.goto(live_url + urls["service-connections"])
+    check_dialog(page, page.get_by_role("link", name="Allow"), "Allow Connection")
+    page.goto(live_url + urls["service-whitelist"])
+    check_dialog(
+        page, page.get_by_role("link", name="Add Whitelist Account"), "Add Whitelist Account"
+    )
+    page.goto(live_url + urls["clb-instances"])
+    page.get_by_role("link", name="Configure Listener").click()
+    page.get_by_label("TCP", exact=True).check()
+    page.get_by_label("Listening Port").fill("8080")
+    page.get_by_role("button", name="Next").click()
+    check_dialog(page, page.get_by_role("button", name="Add More"), "My Servers")
+
+    page = new_context(viewport=viewport).new_page()
+    login(page, lab3_user, lab3_password)
+    page.goto(live_url + urls["lab3:server-groups"])
+    check_dialog(page, page.get_by_role("link", name="Create Server Group"), "Create Server Group")
+    page.goto(live_url + urls["lab3:sg-backends"])
+    check_dialog(page, page.get_by_role("link", name="Add Backend Server"), "Add Backend Server")
+    page.goto(live_url + urls["lab3:service-connections"])
+    check_dialog(page, page.get_by_role("link", name="Change Bandwidth"), "Change Bandwidth")

@@ -74,12 +74,16 @@ def test_lab1_steps_1_and_2_and_lab3_steps_1_to_3(
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_label("Default Server Group")).to_be_checked()
     page.get_by_role("button", name="Add More").click()
-    page.get_by_label("ECS2", exact=True).check()
-    page.get_by_label("ECS3", exact=True).check()
-    page.get_by_role("button", name="Next").click()
+    my_servers = page.get_by_role("dialog", name="My Servers")
+    my_servers.get_by_label("ECS2", exact=True).check()
+    my_servers.get_by_label("ECS3", exact=True).check()
+    my_servers.get_by_role("button", name="Next").click()
+    weights = page.get_by_role("dialog", name="My Servers: Weight")
     for instance in (ecs2, ecs3):
-        expect(page.locator(f"#server-{instance.pk}").get_by_label("Weight")).to_have_value("100")
-    page.get_by_role("button", name="Add").click()
+        expect(weights.locator(f"#server-{instance.pk}").get_by_label("Weight")).to_have_value(
+            "100"
+        )
+    weights.get_by_role("button", name="Add").click()
     for instance in (ecs2, ecs3):
         page.locator(f"#server-{instance.pk}").get_by_label("Port").fill("80")
     page.get_by_role("button", name="Next").click()
@@ -130,7 +134,9 @@ def test_lab1_steps_1_and_2_and_lab3_steps_1_to_3(
     # Lab 3, step 2: server group RS1 with ECS03 and ECS04 on port 80, weight 100.
     nav(page, "ALB", "Server Groups")
     page.get_by_role("link", name="Create Server Group").click()
-    page.get_by_label("Instance", exact=True).check()
+    dialog = page.get_by_role("dialog", name="Create Server Group")
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Instance", exact=True).check()
     page.get_by_label("Server Group Name").fill("RS1")
     choose(page, "VPC", hz.pk)
     choose(page, "Backend Server Protocol", option_label="HTTP")
@@ -145,13 +151,14 @@ def test_lab1_steps_1_and_2_and_lab3_steps_1_to_3(
     page.get_by_role("link", name="RS1").click()
     page.get_by_role("link", name="Backend Servers").click()
     page.get_by_role("link", name="Add Backend Server").click()
-    page.get_by_label("ECS03", exact=True).check()
-    page.get_by_label("ECS04", exact=True).check()
-    page.get_by_role("button", name="Next").click()
+    panel = page.get_by_role("dialog", name="Add Backend Server")
+    panel.get_by_label("ECS03", exact=True).check()
+    panel.get_by_label("ECS04", exact=True).check()
+    panel.get_by_role("button", name="Next").click()
     for instance in (ecs03, ecs04):
-        page.locator(f"#server-{instance.pk}").get_by_label("Port").fill("80")
-        expect(page.locator(f"#server-{instance.pk}").get_by_label("Weight")).to_have_value("100")
-    page.get_by_role("button", name="OK").click()
+        panel.locator(f"#server-{instance.pk}").get_by_label("Port").fill("80")
+        expect(panel.locator(f"#server-{instance.pk}").get_by_label("Weight")).to_have_value("100")
+    panel.get_by_role("button", name="OK").click()
     for instance in (ecs03, ecs04):
         cell = page.locator(f"tr[data-instance='{instance.pk}'] .health .badge")
         expect(cell).to_have_text("Healthy", timeout=HEALTH_TIMEOUT)
