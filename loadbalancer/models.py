@@ -66,6 +66,21 @@ class BackendHealthFields(models.Model):
     class Meta:
         abstract = True
 
+    CHECKING = "Checking"
+
+    @classmethod
+    def label_for(cls, health_status, consecutive_failed):
+        """The health as the console shows it: a backend still at its initial "unhealthy"
+        with no failed probe (none yet, or successes short of the healthy threshold) is
+        "Checking" rather than red: no probe has decided against it."""
+        if health_status == cls.UNHEALTHY and consecutive_failed == 0:
+            return cls.CHECKING
+        return health_status
+
+    @property
+    def health_label(self):
+        return self.label_for(self.health_status, self.consecutive_failed)
+
 
 # --- CLB -----------------------------------------------------------------------------------
 
@@ -221,6 +236,18 @@ class ClbListener(FSMModelMixin, HealthCheckFields):
     @property
     def is_checking(self):
         return self.status == self.Status.RUNNING and self.health_check_enabled
+
+    @property
+    def health_summary(self):
+        """One word over the backends (use with ``backends`` prefetched): Abnormal if any is,
+        else Checking if any is undecided, else Normal; Unavailable when nothing is checked."""
+        labels = {backend.health_label for backend in self.backends.all()}
+        if not self.is_checking or not labels:
+            return ClbBackend.Health.UNAVAILABLE
+        for label in (ClbBackend.Health.ABNORMAL, ClbBackend.CHECKING):
+            if label in labels:
+                return label
+        return ClbBackend.Health.NORMAL
 
 
 def port_family(protocol):

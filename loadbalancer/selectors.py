@@ -12,12 +12,16 @@ from .models import AlbBackend, AlbListener, ClbBackend, ClbListener
 def clb_listeners(*, clb):
     """The listeners of ``clb`` with their backends' health counted (two queries)."""
     listeners = list(ClbListener.objects.filter(clb=clb))
+    rows = ClbBackend.objects.filter(listener__clb=clb).values_list(
+        "listener_id", "health_status", "consecutive_failed"
+    )
     counts = Counter(
-        ClbBackend.objects.filter(listener__clb=clb).values_list("listener_id", "health_status")
+        (listener_id, ClbBackend.label_for(status, failed)) for listener_id, status, failed in rows
     )
     for listener in listeners:
         listener.health = {
-            status: counts.get((listener.pk, status), 0) for status in ClbBackend.Health.values
+            status: counts.get((listener.pk, status), 0)
+            for status in [*ClbBackend.Health.values, ClbBackend.CHECKING]
         }
         listener.backend_total = sum(listener.health.values())
     return listeners
@@ -36,14 +40,19 @@ def server_group_backends(*, group):
 
 
 def server_group_health(group_ids):
-    """``{group_id: (total, unhealthy)}`` over Available backends."""
+    """``{group_id: (total, unhealthy, checking)}`` over Available backends."""
     result = {}
     rows = AlbBackend.objects.filter(server_group_id__in=group_ids).values_list(
-        "server_group_id", "health_status"
+        "server_group_id", "health_status", "consecutive_failed"
     )
-    for group_id, status in rows:
-        total, bad = result.get(group_id, (0, 0))
-        result[group_id] = (total + 1, bad + (status == AlbBackend.Health.UNHEALTHY))
+    for group_id, status, failed in rows:
+        label = AlbBackend.label_for(status, failed)
+        total, bad, checking = result.get(group_id, (0, 0, 0))
+        result[group_id] = (
+            total + 1,
+            bad + (label == AlbBackend.Health.UNHEALTHY),
+            checking + (label == AlbBackend.CHECKING),
+        )
     return result
 
 
@@ -51,8 +60,9 @@ def alb_listeners(*, alb):
     listeners = list(AlbListener.objects.filter(alb=alb).select_related("server_group"))
     health = server_group_health({li.server_group_id for li in listeners})
     for listener in listeners:
-        total, bad = health.get(listener.server_group_id, (0, 0))
+        total, bad, checking = health.get(listener.server_group_id, (0, 0, 0))
         listener.backend_total, listener.unhealthy_count = total, bad
+        listener.checking_count = checking
     return listeners
 
 

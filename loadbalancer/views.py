@@ -29,7 +29,15 @@ from .forms import (
     ClbListenerProtocolForm,
     ServerGroupForm,
 )
-from .models import AlbBackend, AlbInstance, AlbListener, AlbServerGroup, ClbInstance, ClbListener
+from .models import (
+    AlbBackend,
+    AlbInstance,
+    AlbListener,
+    AlbServerGroup,
+    ClbBackend,
+    ClbInstance,
+    ClbListener,
+)
 from .wizard import WizardState
 
 PURCHASE_TEMPLATE = "loadbalancer/purchase_form.html"
@@ -69,12 +77,17 @@ class ClbInstanceViews(ResourceViews):
     form_template = PURCHASE_TEMPLATE
     search_fields = ("id", "name", "address")
     list_select_related = ("zone", "backup_zone", "vpc")
+    list_prefetch = ("listeners__backends",)
     columns = (
         Column("Instance ID/Name", link=True),
         Column("Service Address", "address"),
         Column("Network Type", template="loadbalancer/partials/clb_network_cell.html"),
         Column("Address Type", "get_address_type_display"),
         STATUS,
+        Column(
+            "Port/Health Check/Backend Server",
+            template="loadbalancer/partials/clb_health_cell.html",
+        ),
         Column("Specification", "get_specification_display"),
         Column("Billing Method", "get_billing_method_display"),
         Column("Zone", template="loadbalancer/partials/clb_zone_cell.html"),
@@ -94,6 +107,12 @@ class ClbInstanceViews(ResourceViews):
         HISTORY,
     )
     delete_service = staticmethod(services.clb_delete)
+
+    def polls(self, obj):
+        """The row also follows new backends until their first probes decide their health."""
+        return obj.is_transitional or any(
+            listener.health_summary == ClbBackend.CHECKING for listener in obj.listeners.all()
+        )
 
     def perform_create(self, request, form):
         data = dict(form.cleaned_data)
@@ -394,7 +413,7 @@ class AlbInstanceViews(ResourceViews):
         Column("IP Mode", "get_ip_mode_display"),
         Column("Edition", "get_edition_display"),
         STATUS,
-        Column("Actions", template="layout/partials/actions_cell.html"),
+        Column("Actions", template="loadbalancer/partials/alb_actions_cell.html"),
     )
     tabs = (
         Tab("details", "Instance Details", "loadbalancer/partials/alb_basic.html"),

@@ -232,8 +232,8 @@ class EndpointServiceViews(PrivateLinkViews):
             description=data["description"],
         )
 
-    def created_url(self, request, obj):
-        return self.url("detail", obj)
+    # After OK the console shows the Endpoint Service list, where the new service's ID and
+    # name appear (the generic create's default).
 
     member_routes = (
         ("modify/", "modify_view", "modify"),

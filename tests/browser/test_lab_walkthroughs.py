@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "labs"
 LIVE = 20_000  # asynchronous states, and the panel's 3 s poll
 HEALTH = 30_000  # backends turning Normal / Healthy (beat ticks every 0.5 s)
+LAPTOP = {"width": 1366, "height": 768}  # the screenshots show a trainee's laptop screen
 DONE = re.compile(r"(^|\s)done(\s|$)")
 
 
@@ -124,6 +125,17 @@ def open_browser(page, instance_name, address):
     return page.frame_locator("iframe[title='Page']").locator("body")
 
 
+def service_listed(page, service):
+    """After OK: the Endpoint Service list with the new ID and name, Available (live); then
+    its page."""
+    expect(page).to_have_url(re.compile(r"/endpoint-services/$"))
+    row = page.locator(f"#row-{service.pk}")
+    expect(row).to_contain_text(service.service_name)
+    expect(row.locator(".badge")).to_have_text("Available", timeout=LIVE)
+    row.get_by_role("link", name=service.pk, exact=True).click()
+    expect(page.locator("#detail-head .badge")).to_have_text("Available")
+
+
 # --- CLB (Labs 1 and 2) ----------------------------------------------------------------------
 
 
@@ -176,11 +188,16 @@ def configure_clb_listener(page, clb, backends):
     page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Submit").click()
     page.get_by_role("link", name="OK").click()
+    # Back on Instances, the Port/Health Check/Backend Server column turns Normal live.
+    expect(page).to_have_url(re.compile(r"/clb-instances/$"))
+    health = page.locator(f"#row-{clb.pk} .listener-health")
+    expect(health).to_contain_text("TCP:80")
+    expect(health.locator(".badge")).to_have_text("Normal", timeout=HEALTH)
     page.get_by_role("link", name=clb.name).click()
     page.get_by_role("link", name="Default Server Group").click()
     for pk in backends.values():
         badge = page.locator(f"tr[data-instance='{pk}'] .health .badge")
-        expect(badge).to_have_text("Normal", timeout=HEALTH)
+        expect(badge).to_have_text("Normal")
 
 
 def create_clb_service(page, account, clb, description):
@@ -201,7 +218,7 @@ def create_clb_service(page, account, clb, description):
     page.get_by_label("Description").fill(description)
     page.get_by_role("button", name="OK").click()
     service = EndpointService.objects.get(account=account)
-    expect(page.locator("#detail-head .badge")).to_have_text("Available", timeout=LIVE)
+    service_listed(page, service)
     expect(page.locator("#auto-accept")).to_have_text("No")
     expect(page.locator("#zone-affinity")).to_have_text("Yes")
     return service
@@ -268,7 +285,7 @@ def test_lab1_walkthrough(request, celery_beat, live_url, new_context, login, ca
     account, res = run.account_a, run.resources
     walk = Walkthrough("lab1")
 
-    page = new_context().new_page()
+    page = new_context(viewport=LAPTOP).new_page()
     request.node.funcargs["page"] = page  # a screenshot if the test fails
     login(page, seat.user.username, seat.password)
     walk.start(page)
@@ -308,8 +325,8 @@ def test_lab2_walkthrough(request, celery_beat, live_url, new_context, login, ca
     account_a, account_b, res = run.account_a, run.account_b, run.resources
     walk = Walkthrough("lab2")
 
-    a = new_context().new_page()
-    b = new_context().new_page()
+    a = new_context(viewport=LAPTOP).new_page()
+    b = new_context(viewport=LAPTOP).new_page()
     request.node.funcargs["page"] = b  # a screenshot if the test fails
     login(a, seats["A"].user.username, seats["A"].password)
     login(b, seats["B"].user.username, seats["B"].password)
@@ -372,7 +389,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
     account, res = run.account_a, run.resources
     walk = Walkthrough("lab3")
 
-    page = new_context().new_page()
+    page = new_context(viewport=LAPTOP).new_page()
     request.node.funcargs["page"] = page  # a screenshot if the test fails
     login(page, seat.user.username, seat.password)
     walk.start(page)
@@ -432,9 +449,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
 
     # 3. The HTTP:80 listener → RS1; its health shows Healthy.
     nav(page, "ALB", "Instances")
-    page.get_by_role("link", name="alb-lab3").click()
-    page.get_by_role("link", name="Listener", exact=True).click()
-    page.get_by_role("link", name="Create Listener").click()
+    page.locator(f"#row-{alb.pk}").get_by_role("link", name="Create Listener").click()
     page.get_by_label("HTTP", exact=True).check()
     page.get_by_label("Listener Port").fill("80")
     page.get_by_label("Listener Name").fill("lab3-http")
@@ -443,6 +458,9 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
     page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Submit").click()
     page.get_by_role("link", name="OK").click()
+    expect(page).to_have_url(re.compile(r"/alb-instances/$"))
+    page.get_by_role("link", name="alb-lab3").click()
+    page.get_by_role("link", name="Listener", exact=True).click()
     listener_row = page.locator("#alb-listeners tbody tr").first
     expect(listener_row.locator(".badge").first).to_have_text("Running", timeout=LIVE)
     expect(listener_row.locator(".listener-health .badge")).to_have_text("Healthy", timeout=HEALTH)
@@ -476,7 +494,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
     page.get_by_label("Description").fill("Lab 3: the ALB in two zones")
     page.get_by_role("button", name="OK").click()
     service = EndpointService.objects.get(account=account)
-    expect(page.locator("#detail-head .badge")).to_have_text("Available", timeout=LIVE)
+    service_listed(page, service)
     expect(page.locator("#zone-affinity")).to_have_text("No")
     walk.done(page, "service")
 

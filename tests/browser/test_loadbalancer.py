@@ -177,6 +177,9 @@ def test_lab1_steps_1_and_2_and_lab3_steps_1_to_3(
     page.get_by_role("button", name="Submit").click()
     expect(page.get_by_text("ALB Configuration Wizard")).to_be_visible()
     page.get_by_role("link", name="OK").click()
+    expect(page.get_by_role("heading", name="ALB Instances")).to_be_visible()
+    page.get_by_role("link", name="alb-lab3").click()
+    page.get_by_role("link", name="Listener", exact=True).click()
     listener_row = page.locator("#alb-listeners tbody tr").first
     expect(listener_row.locator(".badge").first).to_have_text("Running", timeout=15_000)
     expect(listener_row.locator(".listener-health .badge")).to_have_text(

@@ -140,7 +140,10 @@ def test_lab2_two_accounts_live(request, celery_beat, live_url, new_context, log
     b.get_by_label("Description").fill("Lab 2: web service of Account B")
     b.get_by_role("button", name="OK").click()
     service = EndpointService.objects.get()
-    expect(b.locator("#detail-head .badge")).to_have_text("Available", timeout=LIVE)
+    row = b.locator(f"#row-{service.pk}")
+    expect(row).to_contain_text(service.service_name)
+    expect(row.locator(".badge")).to_have_text("Available", timeout=LIVE)
+    row.get_by_role("link", name=service.pk, exact=True).click()
     expect(b.locator("#service-name")).to_contain_text(service.service_name)
 
     # Step 5 — Service Whitelist → Add Whitelist Account → Account A's UID.
