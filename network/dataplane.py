@@ -479,13 +479,35 @@ class _Stop(Exception):
         self.code = code
 
 
+# NGINX's default welcome page, with the instance's Page Body and name on it (trainees see
+# which backend answered). No links: the classroom may be offline.
+NGINX_PAGE = """<!DOCTYPE html>
+<html>
+<head>
+<title>{text}</title>
+<style>
+body {{ width: 35em; margin: 0 auto; font-family: Tahoma, Verdana, Arial, sans-serif; }}
+.served {{ font-size: 1.3em; padding: .5em .8em; border-left: 4px solid #009639; }}
+</style>
+</head>
+<body>
+<h1>Welcome to nginx!</h1>
+<p class="served">{text}</p>
+<p>If you see this page, the nginx web server is successfully installed and
+working. Further configuration is required.</p>
+<p>Served by <strong>{name}</strong> ({id}, {ip}).</p>
+<p><em>Thank you for using nginx.</em></p>
+</body>
+</html>
+"""
+
+
 def _page(instance, address):
-    body = (
-        "<!DOCTYPE html>\n<html><head><title>{title}</title></head>\n"
-        "<body><h1>{title}</h1>\n<p>{body}</p>\n</body></html>\n"
+    name = instance.name or instance.id
+    text = instance.page_body or f"Welcome to nginx on {name}"
+    html = NGINX_PAGE.format(
+        text=_escape(text), name=_escape(name), id=_escape(instance.id), ip=_escape(instance.ip)
     )
-    text = instance.page_body or f"Welcome to nginx on {instance.name or instance.id}"
-    html = body.format(title=_escape(text), body=_escape(text))
     return Response(
         status=200,
         reason="OK",

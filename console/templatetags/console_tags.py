@@ -1,5 +1,6 @@
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -29,11 +30,37 @@ def status_class(status):
 @register.simple_tag
 def copy_button(value, label="Copy"):
     return format_html(
-        '<button type="button" class="copy" data-copy="{}" aria-label="{} {}">'
-        '<span aria-hidden="true">⧉</span></button>',
+        '<button type="button" class="copy" data-copy="{}" aria-label="{} {}">{}</button>',
         value,
         label,
         value,
+        icon("copy"),
+    )
+
+
+# Icons are inline SVG drawn in the text colour: no font has to carry a glyph for them.
+ICONS = {
+    "copy": '<rect x="5.5" y="5.5" width="8" height="8" rx="1.5"/>'
+    '<path d="M3.5 10.5h-.5a1 1 0 0 1-1-1v-6.5a1 1 0 0 1 1-1h6.5a1 1 0 0 1 1 1v.5"/>',
+    "check": '<path d="M3 8.5l3.2 3.2L13 4.8"/>',
+    "cross": '<path d="M4 4l8 8M12 4l-8 8"/>',
+    "circle": '<circle cx="8" cy="8" r="5"/>',
+    "back": '<path d="M13 8H3M7 4L3 8l4 4"/>',
+    "reload": '<path d="M13 8a5 5 0 1 1-1.5-3.5M13 2.5v3h-3"/>',
+    "sad": '<circle cx="8" cy="8" r="6.5"/><path d="M5.5 11.5a3.5 3.5 0 0 1 5 0"/>'
+    '<path d="M6 6.2v.1M10 6.2v.1"/>',
+}
+
+
+@register.simple_tag
+def icon(name):
+    """An inline SVG icon (a name of ``ICONS``), hidden from screen readers."""
+    return format_html(
+        '<svg class="icon icon-{}" width="14" height="14" viewBox="0 0 16 16" fill="none" '
+        'stroke="currentColor" stroke-width="1.6" stroke-linecap="round" '
+        'stroke-linejoin="round" aria-hidden="true" focusable="false">{}</svg>',
+        name,
+        mark_safe(ICONS[name]),  # noqa: S308 (constant markup above)
     )
 
 

@@ -96,7 +96,7 @@ def pick(scope, label, value=None, *, option_label=None):
 
 
 def copied(locator):
-    """What a copy button (⧉) beside ``locator`` puts on the clipboard."""
+    """What a copy button beside ``locator`` puts on the clipboard."""
     return locator.locator("button.copy").first.get_attribute("data-copy")
 
 

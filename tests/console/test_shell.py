@@ -179,3 +179,12 @@ def test_radio_groups_are_named_by_their_label(client_a):
     html = render_to_string("layout/partials/field.html", {"field": Form()["protocol"]})
     assert '<label id="id_protocol_label">Select Listener Protocol</label>' in html
     assert 'role="radiogroup" aria-labelledby="id_protocol_label"' in html
+
+
+def test_the_copy_button_draws_its_icon_without_a_font_glyph(client_a, account_a):
+    body = client_a.get("/vpcs/").content.decode()
+    button = body[body.index('<button type="button" class="copy"') :]
+    button = button[: button.index("</button>")]
+    assert f'data-copy="{account_a.uid}"' in button and 'aria-label="Copy UID' in button
+    assert '<svg class="icon icon-copy"' in button and 'aria-hidden="true"' in button
+    assert "⧉" not in body

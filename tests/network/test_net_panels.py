@@ -8,7 +8,7 @@ def test_endpoint_page_has_diagnose_monitor_and_topology(client_a, client_b, acc
     page = client_a.get(f"/privatelink/endpoints/{lab.endpoint.pk}/").content.decode()
     assert 'aria-label="Connectivity"' in page
     assert f'href="/network/endpoints/{lab.endpoint.pk}/diagnose/"' in page
-    svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    svg = page.split('<svg class="topology"', 1)[1].split("</svg>", 1)[0]
     # The provider's side appears only as its owner's UID in the consumer's picture.
     assert account_b.uid in svg
     assert "ECS2" not in svg and "VPC2" not in svg
@@ -18,7 +18,7 @@ def test_service_page_has_the_topology_and_hides_the_consumer(client_b, account_
     lab = lab1(account_a, account_b)
     page = client_b.get(f"/privatelink/endpoint-services/{lab.service.pk}/").content.decode()
     assert 'aria-label="Topology"' in page
-    svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    svg = page.split('<svg class="topology"', 1)[1].split("</svg>", 1)[0]
     assert account_a.uid in svg
     # Nothing of the consumer's VPC or instances by name.
     assert "VPC1" not in svg and "ECS1" not in svg
