@@ -170,7 +170,7 @@ def check_dialog(page, opener, name):
     content; Tab and Shift+Tab stay inside; Escape closes it and focus returns to the opener."""
     opener.focus()
     page.keyboard.press("Enter")
-    dialog = page.get_by_role("dialog", name=name)
+    dialog = page.get_by_role("dialog", name=name, exact=True)
     expect(dialog).to_be_visible()
     assert dialog.evaluate(FOCUS_INSIDE), f"{name}: focus moves into the dialog"
     box = dialog.bounding_box()
@@ -202,23 +202,33 @@ def test_panels_and_dialogs_open_over_their_page(
     page = new_context(viewport=viewport).new_page()
     login(page, b_user, b_password)
     page.goto(live_url + urls["service-connections"])
-    check_dialog(page, page.get_by_role("link", name="Allow"), "Allow Connection")
+    check_dialog(page, page.get_by_role("link", name="Allow", exact=True), "Allow Connection")
     page.goto(live_url + urls["service-whitelist"])
     check_dialog(
-        page, page.get_by_role("link", name="Add Whitelist Account"), "Add Whitelist Account"
+        page,
+        page.get_by_role("link", name="Add Whitelist Account", exact=True),
+        "Add Whitelist Account",
     )
     page.goto(live_url + urls["clb-instances"])
-    page.get_by_role("link", name="Configure Listener").click()
+    page.get_by_role("link", name="Configure Listener", exact=True).click()
     page.get_by_label("TCP", exact=True).check()
     page.get_by_label("Listening Port").fill("8080")
-    page.get_by_role("button", name="Next").click()
-    check_dialog(page, page.get_by_role("button", name="Add More"), "My Servers")
+    page.get_by_role("button", name="Next", exact=True).click()
+    check_dialog(page, page.get_by_role("button", name="Add More", exact=True), "My Servers")
 
     page = new_context(viewport=viewport).new_page()
     login(page, lab3_user, lab3_password)
     page.goto(live_url + urls["lab3:server-groups"])
-    check_dialog(page, page.get_by_role("link", name="Create Server Group"), "Create Server Group")
+    check_dialog(
+        page,
+        page.get_by_role("link", name="Create Server Group", exact=True),
+        "Create Server Group",
+    )
     page.goto(live_url + urls["lab3:sg-backends"])
-    check_dialog(page, page.get_by_role("link", name="Add Backend Server"), "Add Backend Server")
+    check_dialog(
+        page, page.get_by_role("link", name="Add Backend Server", exact=True), "Add Backend Server"
+    )
     page.goto(live_url + urls["lab3:service-connections"])
-    check_dialog(page, page.get_by_role("link", name="Change Bandwidth"), "Change Bandwidth")
+    check_dialog(
+        page, page.get_by_role("link", name="Change Bandwidth", exact=True), "Change Bandwidth"
+    )
