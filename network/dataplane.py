@@ -486,7 +486,8 @@ NGINX_PAGE = """<!DOCTYPE html>
 <head>
 <title>{text}</title>
 <style>
-body {{ width: 35em; margin: 0 auto; font-family: Tahoma, Verdana, Arial, sans-serif; }}
+body {{ max-width: 35em; margin: 0 auto; padding: 0 1em;
+  font-family: Tahoma, Verdana, Arial, sans-serif; }}
 .served {{ font-size: 1.3em; padding: .5em .8em; border-left: 4px solid #009639; }}
 </style>
 </head>

@@ -65,6 +65,10 @@ class Walkthrough:
         page.screenshot(path=str(self.folder / f"{number:02d}-{key}.png"))
         self.walked.append(key)
 
+    def screen(self, page, name):
+        """A key screen within a step (a dialog, a panel, a list), as the trainee sees it."""
+        page.screenshot(path=str(self.folder / f"screen-{name}.png"))
+
     def complete(self, page):
         assert self.walked == self.keys, "every step of the lab is walked, in order"
         panel = self.panel(page)
@@ -164,7 +168,7 @@ def create_clb(page, account, vpc2, vsw2):
     return clb
 
 
-def configure_clb_listener(page, clb, backends):
+def configure_clb_listener(page, clb, backends, walk):
     """Step "listener": TCP 80 → the default server group with ECS2 and ECS3 (weight 100,
     port 80), the default health check; both backends become Normal. ``backends``: name → ID."""
     page.locator(f"#row-{clb.pk}").get_by_role(
@@ -180,6 +184,8 @@ def configure_clb_listener(page, clb, backends):
         my_servers.get_by_label(name, exact=True).check()
     my_servers.get_by_role("button", name="Next", exact=True).click()
     weights = page.get_by_role("dialog", name="My Servers: Weight", exact=True)
+    expect(weights).to_be_visible()
+    walk.screen(page, "my-servers-panel")
     for pk in backends.values():
         expect(weights.locator(f"#server-{pk}").get_by_label("Weight")).to_have_value("100")
     weights.get_by_role("button", name="Add", exact=True).click()
@@ -195,6 +201,7 @@ def configure_clb_listener(page, clb, backends):
     health = page.locator(f"#row-{clb.pk} .listener-health")
     expect(health).to_contain_text("TCP:80")
     expect(health.locator(".badge")).to_have_text("Normal", timeout=HEALTH)
+    walk.screen(page, "instances-health-normal")
     page.get_by_role("link", name=clb.name, exact=True).click()
     page.get_by_role("link", name="Default Server Group", exact=True).click()
     for pk in backends.values():
@@ -249,7 +256,7 @@ def create_endpoint_by_name(page, account, service_name, vpc1, sg1, vsw1, zone="
     return endpoint
 
 
-def allow_connection(page, service, endpoint, *, auto_allocate=False, owner=None):
+def allow_connection(page, service, endpoint, walk, *, auto_allocate=False, owner=None):
     """Step "allow": the service → Endpoint Connections → Allow → OK; Connected, 1024 Mbps."""
     nav(page, "PrivateLink", "Endpoint Service")
     page.get_by_role("link", name=service.pk, exact=True).click()
@@ -264,6 +271,7 @@ def allow_connection(page, service, endpoint, *, auto_allocate=False, owner=None
         box = page.get_by_label("Allow connections and automatically allocate service resources")
         box.check()
         expect(box).to_be_checked()
+    walk.screen(page, "allow-connection-dialog")
     page.get_by_role("button", name="OK", exact=True).click()
     row = page.locator(f"#connection-{endpoint.pk}")
     expect(row.locator(".connection-status")).to_have_text("Connected", timeout=LIVE)
@@ -295,7 +303,7 @@ def test_lab1_walkthrough(request, celery_beat, live_url, new_context, login, ca
     clb = create_clb(page, account, res["VPC2"], res["VSW2"])
     walk.done(page, "clb")
 
-    configure_clb_listener(page, clb, {n: res[n] for n in ("ECS2", "ECS3")})
+    configure_clb_listener(page, clb, {n: res[n] for n in ("ECS2", "ECS3")}, walk)
     walk.done(page, "listener")
 
     service = create_clb_service(page, account, clb, "Lab 1: the web service in VPC2")
@@ -308,7 +316,7 @@ def test_lab1_walkthrough(request, celery_beat, live_url, new_context, login, ca
     )
     walk.done(page, "endpoint")
 
-    allow_connection(page, service, endpoint)
+    allow_connection(page, service, endpoint, walk)
     walk.done(page, "allow")
 
     domain = endpoint_domain(page, endpoint)
@@ -344,7 +352,7 @@ def test_lab2_walkthrough(request, celery_beat, live_url, new_context, login, ca
     # 2–4. Account B: the CLB, its listener, the endpoint service.
     clb = create_clb(b, account_b, res["VPC2"], res["VSW2"])
     walk.done(b, "clb")
-    configure_clb_listener(b, clb, {n: res[n] for n in ("ECS2", "ECS3")})
+    configure_clb_listener(b, clb, {n: res[n] for n in ("ECS2", "ECS3")}, walk)
     walk.done(b, "listener")
     service = create_clb_service(b, account_b, clb, "Lab 2: the web service of Account B")
     walk.done(b, "service")
@@ -370,7 +378,7 @@ def test_lab2_walkthrough(request, celery_beat, live_url, new_context, login, ca
     walk.done(a, "endpoint")
 
     # 7. Account B allows it; the Endpoint Owner is Account A's UID.
-    allow_connection(b, service, endpoint, owner=uid)
+    allow_connection(b, service, endpoint, walk, owner=uid)
     walk.done(b, "allow")
 
     # 8. Account A: ECS1 → Open Browser → the endpoint domain.
@@ -423,6 +431,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
     dialog = page.get_by_role("dialog", name="Create Server Group", exact=True)
     dialog.get_by_label("Instance", exact=True).check()
     dialog.get_by_label("Server Group Name").fill("RS1")
+    walk.screen(page, "create-server-group-dialog")
     form = dialog.locator("form.console-form")
     pick(form, "VPC", res["VPC2"])
     pick(form, "Backend Server Protocol", option_label="HTTP")
@@ -446,6 +455,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
         server = panel.locator(f"#server-{res[name]}")
         server.get_by_label("Port").fill("80")
         expect(server.get_by_label("Weight")).to_have_value("100")
+    walk.screen(page, "add-backend-server-panel")
     panel.get_by_role("button", name="OK", exact=True).click()
     for name in ("ECS03", "ECS04"):
         cell = page.locator(f"tr[data-instance='{res[name]}'] .health .badge")
@@ -529,7 +539,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
     walk.done(page, "endpoint")
 
     # 6. Allow, allocating service resources automatically.
-    allow_connection(page, service, endpoint, auto_allocate=True)
+    allow_connection(page, service, endpoint, walk, auto_allocate=True)
     walk.done(page, "allow")
 
     # 7. ECS01 (Zone H) → the Zone H domain; ECS02 (Zone I) → the Zone I domain.

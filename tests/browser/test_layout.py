@@ -154,7 +154,18 @@ def test_row_actions_stay_in_view(width, height, live_url, new_context, login, s
                 problems += [f"{name} (panel {state}): {p}" for p in page.evaluate(OUT_OF_REACH)]
                 if state == "open":
                     page.screenshot(path=str(folder / f"{name}.png"))
+        # The lab cards' Start Lab buttons line up (one line per row of cards).
+        page.goto(live_url + reverse("labs:index"))
+        bottoms = {
+            round(box["y"] + box["height"]) for box in boxes(page, ".lab-card button.primary")
+        }
+        rows = {round(box["y"]) for box in boxes(page, ".lab-card")}
+        assert len(bottoms) == len(rows), f"Start Lab buttons end at {sorted(bottoms)}"
     assert not problems, "\n".join(problems)
+
+
+def boxes(page, selector):
+    return [element.bounding_box() for element in page.locator(selector).all()]
 
 
 # --- Panels and dialogs ------------------------------------------------------------------------
@@ -224,6 +235,14 @@ def test_panels_and_dialogs_open_over_their_page(
         page.get_by_role("link", name="Create Server Group", exact=True),
         "Create Server Group",
     )
+    # Session Persistence: its cookie settings show only while it is on.
+    page.get_by_role("link", name="Create Server Group", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Create Server Group", exact=True)
+    expect(dialog.get_by_label("Cookie Timeout")).to_be_hidden()
+    dialog.get_by_label("Session Persistence").check()
+    expect(dialog.get_by_label("Cookie Timeout")).to_be_visible()
+    dialog.get_by_role("link", name="Cancel", exact=True).click()
+    expect(dialog).to_have_count(0)
     page.goto(live_url + urls["lab3:sg-backends"])
     check_dialog(
         page, page.get_by_role("link", name="Add Backend Server", exact=True), "Add Backend Server"
