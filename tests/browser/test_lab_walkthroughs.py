@@ -201,6 +201,7 @@ def configure_clb_listener(page, clb, backends, walk):
     health = page.locator(f"#row-{clb.pk} .listener-health")
     expect(health).to_contain_text("TCP:80")
     expect(health.locator(".badge")).to_have_text("Normal", timeout=HEALTH)
+    expect(health).to_be_in_viewport()  # where the document looks, without scrolling sideways
     walk.screen(page, "instances-health-normal")
     page.get_by_role("link", name=clb.name, exact=True).click()
     page.get_by_role("link", name="Default Server Group", exact=True).click()
