@@ -133,7 +133,7 @@ def clb_configured(provider):
                 )
             if backend.health_status != "Normal":
                 return False, (
-                    f"{name}'s health is {backend.health_status}: wait a few seconds; if it "
+                    f"{name}'s health is {backend.health_label}: wait a few seconds; if it "
                     f"stays so, check that {name} is Running with NGINX on port 80."
                 )
         return DONE
