@@ -114,10 +114,13 @@ def lab_run_start(*, lab, label, classroom=None, login_prefix=None, presenter=No
         raise ConsoleError("Choose one of the labs.", field="lab")
     definition = LABS[lab]
     account_a, account_b = _new_accounts(definition, label)
+    # A demo login's lab accounts are demo accounts too (tickets approved by themselves).
+    demo = presenter is not None and getattr(presenter.login.account, "demo", False)
     for account in (account_a, account_b):
-        if account is not None and fast:
-            account.fast_provisioning = True
-            account.save(update_fields=["fast_provisioning"])
+        if account is not None and (fast or demo):
+            account.fast_provisioning = fast
+            account.demo = demo
+            account.save(update_fields=["fast_provisioning", "demo"])
     run = LabRun.objects.create(
         lab=lab, label=label, classroom=classroom, account_a=account_a, account_b=account_b
     )
