@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from console import lifecycle, services
 from console.models import Account, Event, Ticket
 from console.views import tickets
-from factories import region
+from factories import client_for, make_login, region
+from labs.models import LabRun
 from resource_tests import ResourceTests
 
 ALB = Ticket.Privilege.ALB_PRIVATELINK
@@ -164,9 +165,6 @@ def test_only_a_demo_accounts_ticket_advances_by_itself(account_a, account_b, se
 
 @pytest.mark.parametrize("demo", [True, False])
 def test_a_lab_started_by_a_demo_login_has_demo_accounts(catalogue, demo):
-    from factories import client_for, make_login
-    from labs.models import LabRun
-
     own = services.account_create(name="Account A")
     Account.objects.filter(pk=own.pk).update(demo=demo)
     client_for(make_login(own, "presenter")).post("/labs/start/lab2/")
