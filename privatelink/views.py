@@ -153,13 +153,16 @@ def connections_signature(service):
 
 def service_connections_tab(request, obj):
     account = acting_account(request)
+    # The version first, the rows after: a change in between makes the next poll re-render
+    # (never a table older than the version it carries, which would then poll to 204s).
+    signature = connections_signature(obj)
     connections = provider_connections(obj)
     for connection in connections:
         connection.history = connection_history(connection, account)
         connection.owner_label = (
             "Current Account" if connection.account_id == account.pk else connection.account.uid
         )
-    return {"connections": connections, "signature": connections_signature(obj)}
+    return {"connections": connections, "signature": signature}
 
 
 def service_whitelist_tab(request, obj):

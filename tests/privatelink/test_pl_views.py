@@ -13,6 +13,7 @@ from pl_factories import (
 
 from console.models import Account
 from factories import make_instance
+from privatelink import views
 from privatelink.models import EndpointConnection, EndpointService
 
 HTMX = {"HX-Request": "true"}
@@ -413,3 +414,27 @@ def test_alb_allow_dialog_offers_automatic_allocation(client_a, account_a):
     connection = settle(connection_of(endpoint))
     assert (connection.status, connection.auto_allocate) == ("Connected", True)
     assert set(endpoint.zones.values_list("status", flat=True)) == {"Connected"}
+
+
+def test_a_change_while_the_table_renders_is_never_lost(client_b, lab2, monkeypatch):
+    """The connection settles between reading the rows and answering: the table shows the
+    old state, so the version it carries must be the old one too (the next poll re-renders)."""
+    service, endpoint = lab2
+    client_b.post(f"{SERVICES}/{service.pk}/connections/{endpoint.pk}/allow/")
+    assert connection_of(endpoint).status == "Connecting"
+    read_rows = views.provider_connections
+
+    def rows_then_settled(obj):
+        rows = read_rows(obj)
+        settle(connection_of(endpoint))
+        return rows
+
+    monkeypatch.setattr(views, "provider_connections", rows_then_settled)
+    tab = client_b.get(f"{SERVICES}/{service.pk}/connections/", {"fragment": "tab"}, headers=HTMX)
+    assert 'data-status="Connecting"' in tab.content.decode()
+    monkeypatch.setattr(views, "provider_connections", read_rows)
+    signature = tab.content.decode().split("sig=")[1].split('"')[0]
+    poll = {"fragment": "connections", "sig": signature}
+    response = client_b.get(f"{SERVICES}/{service.pk}/", poll, headers=HTMX)
+    assert response.status_code == 200
+    assert 'data-status="Connected"' in response.content.decode()
