@@ -63,6 +63,10 @@ class Account(models.Model):
     def privatelink_activated(self):
         return self.privatelink_activated_at is not None
 
+    def live_accounts(self):
+        # Activation and privileges change what the account's pages (and a lab panel) show.
+        return [self.pk]
+
 
 class Login(models.Model):
     """What a Django user may do in the console: act for one account, or oversee all."""

@@ -1,9 +1,11 @@
 """Two logins do Lab 2 together without an instructor: a join code makes the partner Account B."""
 
 import re
+from html import unescape
 
 from solver import Lab1
 
+from console import services as console_services
 from console.models import Login
 from factories import client_for, make_account, make_login
 from labs import services
@@ -19,8 +21,11 @@ def starter_and_partner():
     return LabRun.objects.get(), (starter, starter_client), (partner, partner_client)
 
 
+HTMX = {"HX-Request": "true"}
+
+
 def panel(client):
-    return client.get("/labs/panel/", headers={"HX-Request": "true"}).content.decode()
+    return client.get("/labs/panel/", headers=HTMX).content.decode()
 
 
 def switchable(user):
@@ -134,3 +139,25 @@ def test_only_self_started_pair_labs_have_a_join_code(catalogue):
     assert LabRun.objects.get(lab="lab1").join_code is None
     classroom = services.classroom_create(name="C", lab="lab2", size=2)
     assert all(run.join_code is None for run in classroom.runs.all())
+
+
+def poll_url(html):
+    tag = re.search(r'<div id="lab-steps"[^>]*>', html).group(0)
+    return unescape(re.search(r'hx-get="([^"]*)"', tag).group(1))
+
+
+def test_each_panel_hears_of_the_partners_work(transactional_db, catalogue):
+    """Committed for real: a join, and a step by the other login, reach both polled panels."""
+    run, (starter, starter_client), (partner, partner_client) = starter_and_partner()
+    starter_poll = poll_url(panel(starter_client))
+    assert starter_client.get(starter_poll, headers=HTMX).status_code == 204
+    partner_client.post("/labs/join/", {"code": run.join_code})
+    joined = starter_client.get(starter_poll, headers=HTMX).content.decode()
+    assert "<strong>partner</strong> acts as Account B." in joined
+
+    partner_poll = poll_url(panel(partner_client))
+    assert partner_client.get(partner_poll, headers=HTMX).status_code == 204
+    # Account A (the starter) activates PrivateLink: the partner's panel ticks it.
+    console_services.account_activate_privatelink(account=run.account_a)
+    ticked = partner_client.get(partner_poll, headers=HTMX).content.decode()
+    assert '<li class="done" data-step="activate">' in ticked
