@@ -1,6 +1,9 @@
 """The privilege ticket: submitted from the ALB refusal, decided by an instructor (or, for the
 demo accounts, approved by itself), its state followed live; the privilege it grants."""
 
+import re
+from html import unescape
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -170,3 +173,17 @@ def test_a_lab_started_by_a_demo_login_has_demo_accounts(catalogue, demo):
     client_for(make_login(own, "presenter")).post("/labs/start/lab2/")
     run = LabRun.objects.get()
     assert {run.account_a.demo, run.account_b.demo} == {demo}
+
+
+def test_the_trainees_ticket_page_hears_of_the_decision(
+    transactional_db, client_a, account_a, instructor_client
+):
+    """Committed for real: the Pending header polls for nothing until the instructor decides."""
+    ticket = submit(account_a)
+    page = client_a.get(f"/tickets/{ticket.pk}/").content.decode()
+    tag = re.search(r'<div class="detail-head" id="detail-head"[^>]*>', page).group(0)
+    poll = unescape(re.search(r'hx-get="([^"]*)"', tag).group(1))
+    assert client_a.get(poll, headers=HTMX).status_code == 204
+    instructor_client.post(f"/tickets/review/{ticket.pk}/approve/")
+    decided = client_a.get(poll, headers=HTMX)
+    assert decided.status_code == 286 and "Approved" in decided.content.decode()
