@@ -148,7 +148,7 @@ def test_two_demo_logins_do_lab2_together_through_a_join_code(
 
     # account-b leaves: its own account again, no lab; account-a may act as B again.
     panel(b).get_by_role("button", name="Leave Pair").click()
-    expect(b.locator(".message")).to_contain_text("you act as your own account again")
+    expect(b.locator("#main .message")).to_contain_text("you act as your own account again")
     expect(panel(b)).to_have_count(0)
     a.reload()
     expect(panel(a).locator("[data-join-code]")).to_have_text(code.inner_text(), timeout=LIVE)
@@ -162,6 +162,6 @@ def test_two_demo_logins_do_lab2_together_through_a_join_code(
     expect(b.locator(".pill.acting")).to_contain_text(run.account_b.name)
     expect(panel(a).get_by_role("button", name="Leave Pair")).to_be_visible(timeout=LIVE)
     panel(a).get_by_role("button", name="Leave Pair").click()
-    expect(a.locator(".message")).to_contain_text("Your partner left")
+    expect(a.locator("#main .message")).to_contain_text("Your partner left")
     b.reload()
     expect(panel(b)).to_have_count(0)
