@@ -516,7 +516,7 @@ body {{ max-width: 35em; margin: 0 auto; padding: 0 1em;
 <p class="served">{text}</p>
 <p>If you see this page, the nginx web server is successfully installed and
 working. Further configuration is required.</p>
-<p>Served by <strong>{name}</strong> ({id}, {ip}).</p>
+<p>Served by <strong>{name}</strong>.</p>
 <p><em>Thank you for using nginx.</em></p>
 </body>
 </html>
@@ -524,11 +524,9 @@ working. Further configuration is required.</p>
 
 
 def _page(instance, address):
-    name = instance.name or instance.id
-    text = instance.page_body or f"Welcome to nginx on {name}"
-    html = NGINX_PAGE.format(
-        text=_escape(text), name=_escape(name), id=_escape(instance.id), ip=_escape(instance.ip)
-    )
+    text = instance.page_body or f"Welcome to nginx on {instance.name or instance.id}"
+    # The name only: a consumer's browser never shows the provider's resource IDs.
+    html = NGINX_PAGE.format(text=_escape(text), name=_escape(instance.name or "this instance"))
     return Response(
         status=200,
         reason="OK",

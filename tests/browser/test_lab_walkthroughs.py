@@ -168,7 +168,7 @@ def create_clb(page, account, vpc2, vsw2):
     return clb
 
 
-def configure_clb_listener(page, clb, backends, walk):
+def configure_clb_listener(page, clb, backends, walk=None):
     """Step "listener": TCP 80 → the default server group with ECS2 and ECS3 (weight 100,
     port 80), the default health check; both backends become Normal. ``backends``: name → ID."""
     page.locator(f"#row-{clb.pk}").get_by_role(
@@ -185,7 +185,8 @@ def configure_clb_listener(page, clb, backends, walk):
     my_servers.get_by_role("button", name="Next", exact=True).click()
     weights = page.get_by_role("dialog", name="My Servers: Weight", exact=True)
     expect(weights).to_be_visible()
-    walk.screen(page, "my-servers-panel")
+    if walk:
+        walk.screen(page, "my-servers-panel")
     for pk in backends.values():
         expect(weights.locator(f"#server-{pk}").get_by_label("Weight")).to_have_value("100")
     weights.get_by_role("button", name="Add", exact=True).click()
@@ -202,7 +203,8 @@ def configure_clb_listener(page, clb, backends, walk):
     expect(health).to_contain_text("TCP:80")
     expect(health.locator(".badge")).to_have_text("Normal", timeout=HEALTH)
     expect(health).to_be_in_viewport()  # where the document looks, without scrolling sideways
-    walk.screen(page, "instances-health-normal")
+    if walk:
+        walk.screen(page, "instances-health-normal")
     page.get_by_role("link", name=clb.name, exact=True).click()
     page.get_by_role("link", name="Default Server Group", exact=True).click()
     for pk in backends.values():
@@ -257,7 +259,7 @@ def create_endpoint_by_name(page, account, service_name, vpc1, sg1, vsw1, zone="
     return endpoint
 
 
-def allow_connection(page, service, endpoint, walk, *, auto_allocate=False, owner=None):
+def allow_connection(page, service, endpoint, walk=None, *, auto_allocate=False, owner=None):
     """Step "allow": the service → Endpoint Connections → Allow → OK; Connected, 1024 Mbps."""
     nav(page, "PrivateLink", "Endpoint Service")
     page.get_by_role("link", name=service.pk, exact=True).click()
@@ -272,7 +274,8 @@ def allow_connection(page, service, endpoint, walk, *, auto_allocate=False, owne
         box = page.get_by_label("Allow connections and automatically allocate service resources")
         box.check()
         expect(box).to_be_checked()
-    walk.screen(page, "allow-connection-dialog")
+    if walk:
+        walk.screen(page, "allow-connection-dialog")
     page.get_by_role("button", name="OK", exact=True).click()
     row = page.locator(f"#connection-{endpoint.pk}")
     expect(row.locator(".connection-status")).to_have_text("Connected", timeout=LIVE)

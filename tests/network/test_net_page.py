@@ -14,7 +14,8 @@ def test_a_backend_serves_the_nginx_welcome_page_naming_itself(account_a):
     assert "<h1>Welcome to nginx!</h1>" in body
     assert "font-family: Tahoma, Verdana, Arial, sans-serif" in body
     assert f'<p class="served">{backend.name} page</p>' in body  # its Page Body
-    assert f"Served by <strong>{backend.name}</strong> ({backend.pk}, {backend.private_ip})" in body
+    assert f"Served by <strong>{backend.name}</strong>." in body
+    assert backend.pk not in body  # the provider's IDs stay out of a consumer's view
     length = dict(outcome.response.headers)["Content-Length"]
     assert int(length) == len(body.encode())
 
