@@ -118,6 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = []
+# The default (first) hasher is Django's strong one, for the passwords people choose; class
+# logins are made with LabLoginHasher and LabLoginBackend keeps them on it (labs/hashers.py).
+AUTHENTICATION_BACKENDS = ["labs.hashers.LabLoginBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
@@ -127,6 +130,11 @@ PASSWORD_HASHERS = [
     "labs.hashers.LabLoginHasher",
 ]
 LOGIN_URL = "console:login"
+# Login throttling per username (console/throttle.py): this many failures within the window
+# (seconds) lock the username for LOGIN_LOCKOUT seconds, or until an instructor unlocks it.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
+LOGIN_LOCKOUT = int(os.environ.get("LOGIN_LOCKOUT", "900"))
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "console:login"
 
@@ -158,6 +166,8 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # --- Celery ---------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6380/0")
 CELERY_BROKER_URL = REDIS_URL
+# Where failed logins are counted (console/throttle.py); the same Redis unless set.
+LOGIN_THROTTLE_REDIS_URL = os.environ.get("LOGIN_THROTTLE_REDIS_URL") or REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")

@@ -19,6 +19,7 @@ from .forms import (
     EcsServiceForm,
     SecurityGroupForm,
     SecurityGroupRuleForm,
+    ThrottledLoginForm,
     VpcForm,
     VSwitchForm,
 )
@@ -363,7 +364,9 @@ RESOURCES = (vpcs, vswitches, instances, security_groups)
 @login_not_required
 def login_view(request):
     return auth_views.LoginView.as_view(
-        template_name="console/login.html", redirect_authenticated_user=True
+        template_name="console/login.html",
+        redirect_authenticated_user=True,
+        authentication_form=ThrottledLoginForm,
     )(request)
 
 

@@ -127,6 +127,27 @@ def fast_password_hashing():
     ]
 
 
+@pytest.fixture(autouse=True)
+def login_throttle(request, settings):
+    """Failed logins are counted in the test's own Redis when it has one (``redis_server``),
+    and the counters are dropped afterwards; otherwise nowhere (nothing listens on port 9,
+    so throttling fails open) -- never in a Redis another run on this machine may use."""
+    if "redis_server" not in request.fixturenames:
+        settings.LOGIN_THROTTLE_REDIS_URL = "redis://127.0.0.1:9/0"
+        yield
+        return
+    url = request.getfixturevalue("redis_server")
+    settings.LOGIN_THROTTLE_REDIS_URL = url
+    yield
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter("login:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
 # --- Celery: eager by default ----------------------------------------------------------------
 
 
