@@ -146,18 +146,21 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The class server (scripts/run.sh) and production collect the static files first: whitenoise
+# then serves them compressed, under hashed names the browser caches for a year.
+STATIC_COLLECTED = PRODUCTION or env_bool("STATIC_COLLECTED")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
+            if STATIC_COLLECTED
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
 
-if not PRODUCTION:
+if not STATIC_COLLECTED:
     # In development whitenoise serves from the finders; no collected folder is needed.
     warnings.filterwarnings("ignore", message="No directory at")
 
@@ -223,5 +226,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING").upper()},
 }
