@@ -16,6 +16,8 @@ from celery import Celery
 
 from conftest import ROOT, _free_port, _tail, _wait_for
 
+pytestmark = pytest.mark.stack
+
 STARTUP = 120  # migrations on a fresh database, on a busy machine
 
 
