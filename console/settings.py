@@ -145,7 +145,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 # The class server (scripts/run.sh) and production collect the static files first: whitenoise
 # then serves them compressed, under hashed names the browser caches for a year.
 STATIC_COLLECTED = PRODUCTION or env_bool("STATIC_COLLECTED")

@@ -11,6 +11,10 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, os.cpu_count() or 1))
 threads = int(os.environ.get("WEB_THREADS") or 4)
+# A process takes a connection only when one of its threads is free: the others wait in the
+# listen queue for whichever process frees up first, and a process that dies loses only the
+# requests it was serving.
+worker_connections = threads
 # No keep-alive: a kept connection stays with the process that accepted it, and when a whole
 # class logs in at once one process took most of them (measured: 54 s of CPU against 4 s over
 # two minutes). One request per connection spreads the class over every process; on a LAN a

@@ -146,6 +146,7 @@ def run(
         env={"DEMO_PASSWORD": password, **_sizes(web_servers, workers)},
     )
     try:
+        stack.start()
         return _measure(stack, trainees, duration, password, chaos, log)
     finally:
         stack.close()

@@ -66,20 +66,31 @@ class Postgres:
         self.url = f"postgres://postgres@127.0.0.1:{port}/console"
 
     def _run(self, *args):
-        subprocess.run(self.prefix + [str(a) for a in args], check=True, capture_output=True)
+        done = subprocess.run(self.prefix + [str(a) for a in args], capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{args[0]} failed:\n{done.stdout}\n{done.stderr}")
 
     def close(self):
         self._run(self.pg_ctl, "-D", self.data, "-m", "fast", "-w", "stop")
 
 
 class Stack:
-    """The console's processes on free ports; ``urls`` are its web servers."""
+    """The console's processes on free ports; ``urls`` are its web servers.
+
+    Construct, then ``start()`` inside ``try`` / ``finally: close()``.
+    """
 
     def __init__(self, *, web_servers=1, workers=1, database_url=None, postgres=False, env=None):
         self.tmp = Path(tempfile.mkdtemp(prefix="class-bench-"))
+        self.postgres = None
         if postgres:
+            os.chmod(self.tmp, 0o755)  # PostgreSQL runs as its own user, below this folder
             (self.tmp / "pg").mkdir()
-        self.postgres = Postgres(self.tmp / "pg") if postgres else None
+            try:
+                self.postgres = Postgres(self.tmp / "pg")
+            except BaseException:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                raise
         self.redis_url = f"redis://127.0.0.1:{free_port()}/0"
         database_url = database_url or (self.postgres.url if self.postgres else None)
         self.env = dict(os.environ)
@@ -95,10 +106,14 @@ class Stack:
         self.urls = []
         self.log_path = self.tmp / "stack.log"
         self._log = open(self.log_path, "ab")  # closed in close()
-        if web_servers == 1 and workers == 1:
+        self.shape = (web_servers, workers)
+
+    def start(self):
+        """Start every role and wait until the web servers answer (``close()`` in any case)."""
+        if self.shape == (1, 1):
             self._start_all()
         else:
-            self._start_roles(web_servers, workers)
+            self._start_roles(*self.shape)
 
     def _spawn(self, role, name="", **env):
         proc = subprocess.Popen(
