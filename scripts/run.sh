@@ -42,7 +42,7 @@ if [[ ${DEV:-} == 1 ]]; then
 else
     # The class server: DEBUG off, static files collected (hashed names, compressed, cached
     # for a year by the browser) and served by whitenoise from gunicorn.
-    export DEBUG="${DEBUG:-0}" STATIC_COLLECTED=1 STATIC_ROOT="${STATIC_ROOT:-$RUN_DIR/static}"
+    export DEBUG="${DEBUG:-0}" STATIC_COLLECTED=1 STATIC_ROOT="${STATIC_ROOT:-$RUN_DIR/static${RUN_NAME:+-$RUN_NAME}}"
     if [[ -z ${ALLOWED_HOSTS:-} ]]; then
         hosts="127.0.0.1,localhost"
         case $HOST in

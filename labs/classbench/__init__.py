@@ -148,6 +148,9 @@ def run(
     try:
         stack.start()
         return _measure(stack, trainees, duration, password, chaos, log)
+    except Exception:
+        log(f"the stack's output (tail):\n{stack.log_tail()}")
+        raise
     finally:
         stack.close()
 
@@ -163,7 +166,7 @@ def _measure(stack, trainees, duration, password, chaos, log):
     log(f"stack up: {', '.join(stack.urls)} ({stack.env['DATABASE_URL'].split(':')[0]})")
     recorder = Recorder()
     logins, class_seconds = start_class(stack.urls[0], recorder, password, trainees // 2)
-    log(f"class of {trainees // 2} pairs started through the class page in {class_seconds:.1f} s")
+    log(f"{trainees // 2} pairs started through the class page in {class_seconds:.1f} s")
     sampler = Sampler(stack)
     sampler.sample()
     sampler.start()

@@ -183,6 +183,10 @@ class Stack:
                 continue
         return found
 
+    def log_tail(self, lines=60):
+        self._log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
     def close(self):
         for _, proc in reversed(self.procs):
             if proc.poll() is None:
