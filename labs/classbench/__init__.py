@@ -38,7 +38,7 @@ class Sampler(threading.Thread):
             cpu = times.user + times.system
             self.first.setdefault(process.pid, cpu)
             self.last[process.pid], self.rss[process.pid] = cpu, rss
-            self.roles[process.pid] = role
+            self.roles.setdefault(process.pid, role)
 
     def reset(self):
         self.first = dict(self.last)
