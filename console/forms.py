@@ -317,6 +317,7 @@ class ThrottledLoginForm(AuthenticationForm):
             if username and password and error.code == "invalid_login":
                 seconds = throttle.record_failure(username)
                 if seconds:
+                    throttle.announce(username)
                     raise self._locked_error(username, seconds) from error
             raise
         if username:

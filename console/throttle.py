@@ -94,3 +94,13 @@ def minutes(seconds):
     """'4 minutes' / '1 minute': how a lockout's remaining time is said."""
     count = max(1, math.ceil(seconds / 60))
     return f"{count} minute{'s' if count != 1 else ''}"
+
+
+def announce(username):
+    """Tell live pages that show this login (the instructor's class page) that its lock
+    changed: they follow their accounts' change counters, which a lock does not otherwise
+    move."""
+    from . import live
+    from .models import Login
+
+    live.touch(*Login.objects.filter(user__username=username).values_list("account_id", flat=True))

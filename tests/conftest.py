@@ -59,7 +59,11 @@ def _use_broker(url):
     app.conf.broker_url = url
     if app._pool is not None:
         app._pool.force_close_all()
-    app._after_fork()  # forgets the connection and producer pools, nothing else
+    app._after_fork()  # forgets the app's connection and producer pools, nothing else
+    # kombu keeps producer pools per broker URL too; a closed one must not come back.
+    from kombu import pools
+
+    pools.reset()
 
 
 def _free_port():
@@ -128,20 +132,14 @@ def fast_password_hashing():
 
 
 @pytest.fixture(autouse=True)
-def login_throttle(request, settings):
-    """Failed logins are counted in the test's own Redis when it has one (``redis_server``),
-    and the counters are dropped afterwards; otherwise nowhere (nothing listens on port 9,
-    so throttling fails open) -- never in a Redis another run on this machine may use."""
-    if "redis_server" not in request.fixturenames:
-        settings.LOGIN_THROTTLE_REDIS_URL = "redis://127.0.0.1:9/0"
-        yield
-        return
-    url = request.getfixturevalue("redis_server")
-    settings.LOGIN_THROTTLE_REDIS_URL = url
-    yield
+def login_throttle(redis_server, settings):
+    """Failed logins are counted in the test's own Redis (never in one another run on this
+    machine may use), and the counters are dropped after each test."""
     import redis
 
-    client = redis.Redis.from_url(url)
+    settings.LOGIN_THROTTLE_REDIS_URL = redis_server
+    yield
+    client = redis.Redis.from_url(redis_server)
     keys = list(client.scan_iter("login:*"))
     if keys:
         client.delete(*keys)
@@ -222,6 +220,17 @@ def redis_server():
             proc.kill()
             proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def live_redis(redis_server):
+    """Live pages' change counters (``console.live``) and the session cache: a real Redis."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": redis_server}}
+    with override_settings(CACHES=caches):
+        yield redis_server
 
 
 # --- Celery: a real worker ------------------------------------------------------------------

@@ -45,26 +45,25 @@ class Poll:
     """One element that polls: where, how often, and when next."""
 
     url: str
-    every: float
+    every: float | None  # None: only on load
     target: str
     outer: bool
     due: float = field(default=0.0)
 
 
 def polls_in(page_html, now):
-    """The polling elements of a page (``hx-trigger`` with ``every``), as htmx would run them.
-
-    An element also triggered on ``load`` asks at once, the others after their interval.
-    """
+    """The elements of a page that ask the server by themselves (``hx-trigger`` with ``load``
+    or ``every``), as htmx runs them: ``load`` at once, ``every`` after its interval."""
     polls = []
     for tag in ELEMENT.findall(page_html):
         attrs = {k: html.unescape(v) for k, v in ATTRIBUTE.findall(tag)}
         trigger = attrs.get("hx-trigger", "")
         match = EVERY.search(trigger)
-        if not match:
+        on_load = bool(re.search(r"(^|[\s,])load($|[\s,])", trigger))
+        if not match and not on_load:
             continue
-        every = float(match.group(1)) / (1000 if match.group(2) == "ms" else 1)
-        first = now if "load" in trigger else now + every
+        every = float(match.group(1)) / (1000 if match.group(2) == "ms" else 1) if match else None
+        first = now if on_load else now + every
         outer = attrs.get("hx-swap", "innerHTML").startswith("outerHTML")
         polls.append(Poll(attrs["hx-get"], every, attrs.get("id", ""), outer, first))
     return polls
@@ -78,6 +77,19 @@ def links_in(page_html):
             if not any(word in href for word in SKIP_LINKS)
         }
     )
+
+
+INPUT = re.compile(r"<input\s[^>]*>")
+
+
+def hidden_inputs(page_html):
+    """The hidden fields of the page's forms (CSRF token, idempotency key…), by name."""
+    fields = {}
+    for tag in INPUT.findall(page_html):
+        attrs = dict(ATTRIBUTE.findall(tag))
+        if attrs.get("type") == "hidden" and attrs.get("name"):
+            fields[attrs["name"]] = html.unescape(attrs.get("value", ""))
+    return fields
 
 
 def csrf_in(page_html):
@@ -184,5 +196,5 @@ class Browser:
         return self.request("GET", poll.url, "poll", headers=headers)
 
     def post_form(self, path, form, kind="write"):
-        form = {**form, "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")}
+        form = {"csrfmiddlewaretoken": self.cookies.get("csrftoken", ""), **form}
         return self.request("POST", path, kind, form=form, headers={"Referer": path})

@@ -9,7 +9,7 @@ import time
 
 from labs.services import MAX_CLASS_SIZE
 
-from .browser import Browser, csrf_in, links_in, polls_in
+from .browser import Browser, csrf_in, hidden_inputs, links_in, polls_in
 
 SHEET_LOGIN = re.compile(
     r'Username <span class="mono">([^<]+)</span><br>Password <span class="mono">([^<]+)</span>'
@@ -102,27 +102,30 @@ class Trainee(threading.Thread):
 
     @staticmethod
     def answer(polls, poll, reply):
-        """What htmx does with a poll's answer: 286 stops it; an outerHTML swap replaces the
-        element, which may poll elsewhere, at another pace, or no more."""
+        """What htmx does with an answer: 286 stops the polling; an outerHTML swap replaces
+        the element, which may poll elsewhere, at another pace, or no more; a ``load`` only
+        element asks once."""
         status, _, text = reply
-        poll.due = time.monotonic() + poll.every
-        if status == 286:
-            polls.remove(poll)
-        elif status == 200 and poll.outer:
-            again = polls_in(text, time.monotonic())
+        now = time.monotonic()
+        if status == 200 and poll.outer:
+            again = polls_in(text, now)
             if again:
-                poll.url, poll.every = again[0].url, again[0].every
-                poll.due = time.monotonic() + poll.every
-            else:
-                polls.remove(poll)
+                poll.url, poll.every, poll.due = again[0].url, again[0].every, again[0].due
+                return
+            polls.remove(poll)
+        elif status == 286 or poll.every is None:
+            polls.remove(poll)
+        else:
+            poll.due = now + poll.every
 
     def create_vpc(self):
         """Open the Create VPC form and submit it; returns the new VPC's page."""
-        status, _, _ = self.browser.get_page("/vpcs/create/")
+        status, _, page = self.browser.get_page("/vpcs/create/")
         if status != 200:
             return None
         self.created += 1
         form = {
+            **hidden_inputs(page),
             "name": f"bench-{self.number}-{self.created}",
             "cidr_block": f"10.{self.number % 250}.0.0/16",
             "description": "",

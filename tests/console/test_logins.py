@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.test import Client
 
+from console import live
 from labs import services as lab_services
 from labs.hashers import LabLoginHasher
 
@@ -99,19 +100,28 @@ def test_a_successful_login_forgets_earlier_failures(redis_server, user_a):
 
 
 def test_instructor_sees_and_unlocks_a_locked_class_login(
-    redis_server, instructor_client, lab_login, client_a
+    redis_server, instructor_client, lab_login, client_a, django_capture_on_commit_callbacks
 ):
     username = lab_login.user.username
     class_page = f"/labs/classes/{lab_login.run.classroom_id}/"
     assert 'class="badge bad">Locked' not in instructor_client.get(class_page).content.decode()
-    fail(username, 5)
+    account_id = lab_login.run.account_a_id
+    before = live.versions([account_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        fail(username, 5)
+    # The class page's live rows hear of the lock (they follow the seats' change counters).
+    assert live.versions([account_id])[0] > before[0]
     page = instructor_client.get(class_page).content.decode()
     assert 'class="badge bad">Locked' in page
     assert f'aria-label="Unlock {username}">Unlock</button>' in page
     assert client_a.post("/labs/unlock/", {"username": username}).status_code == 404
     assert log_in(username, lab_login.password)[1].status_code == 200
-    response = instructor_client.post("/labs/unlock/", {"username": username, "next": class_page})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = instructor_client.post(
+            "/labs/unlock/", {"username": username, "next": class_page}
+        )
     assert response.status_code == 302 and response["Location"] == class_page
+    assert live.versions([account_id])[0] > before[0] + 1
     assert f"{username} can log in again." in instructor_client.get(class_page).content.decode()
     assert log_in(username, lab_login.password)[1].status_code == 302
 
