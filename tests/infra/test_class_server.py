@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
@@ -14,11 +15,25 @@ import pytest
 import redis
 from celery import Celery
 
-from conftest import ROOT, _free_port, _tail, _wait_for
+from labs.classbench.stack import ROOT, free_port
 
 pytestmark = pytest.mark.stack
 
 STARTUP = 120  # migrations on a fresh database, on a busy machine
+
+
+def _wait_for(predicate, timeout, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while not (result := predicate()) and time.monotonic() < deadline:
+        time.sleep(interval)
+    return result
+
+
+def _tail(path, lines):
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
 
 
 def http_get(url):
@@ -34,7 +49,7 @@ class Stack:
 
     def __init__(self, tmp: Path):
         self.tmp = tmp
-        self.port, redis_port = _free_port(), _free_port()
+        self.port, redis_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.redis_url = f"redis://127.0.0.1:{redis_port}/0"
         self.log_path = tmp / "run.log"
