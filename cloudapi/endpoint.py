@@ -200,7 +200,25 @@ def _console_error(exc, operation):
         return ApiError(f"{resource}NotFound" if resource else "ResourceNotFound", exc.message, 404)
     if exc.code == "PrivateLinkNotActivated":
         return ApiError("Forbidden.NotActivated", exc.message, 403)
+    param = operation.fields.get(exc.field) if operation and exc.field else None
+    if param and exc.code == ConsoleError.code:
+        return ApiError(f"IllegalParamFormat.{param}", f"{param}: {exc.message}")
     return ApiError(exc.code, exc.message)
+
+
+def run(call):
+    """Run the operation in one transaction: all of its services, or nothing.
+
+    ``DryRun`` runs every check of the real call and then rolls it back (queued work
+    included: it is sent only on commit), answering as the cloud does.
+    """
+    with transaction.atomic():
+        result = call.operation.handler(call)
+        if call.dry_run:
+            raise ApiError(
+                "DryRunOperation", "Request validation has been passed with DryRun flag set."
+            )
+    return result
 
 
 def handle(request):
@@ -221,12 +239,7 @@ def handle(request):
                 status=404,
             )
         call = Call(key.account, key, Params(params), request_id, operation)
-        if operation.write:
-            # Several services in one call: all of them, or nothing (no half-made resource).
-            with transaction.atomic():
-                result = operation.handler(call)
-        else:
-            result = operation.handler(call)
+        result = run(call)
     except ApiError as exc:
         return error_response(request_id, exc.code, exc.message, exc.status)
     except ConsoleError as exc:

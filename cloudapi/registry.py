@@ -22,13 +22,17 @@ class Operation:
     write: bool
     # "IncorrectStatus.<resource>" and "<resource>NotFound"-style codes name this resource.
     resource: str
+    # Console form fields named by a service's refusal -> the API parameter they came from.
+    fields: dict
 
 
-def operation(version, action, *, write=False, resource=""):
+def operation(version, action, *, write=False, resource="", fields=None):
     """Register ``handler(call) -> dict`` as the answer to ``action`` of ``version``."""
 
     def register(handler):
-        _operations[(version, action)] = Operation(version, action, handler, write, resource)
+        _operations[(version, action)] = Operation(
+            version, action, handler, write, resource, fields or {}
+        )
         return handler
 
     return register

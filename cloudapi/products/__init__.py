@@ -1,3 +1,3 @@
 """One module per product; importing them registers their operations."""
 
-from . import sts  # noqa: F401
+from . import ecs, sts, vpc  # noqa: F401
