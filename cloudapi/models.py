@@ -67,3 +67,38 @@ class UsedNonce(models.Model):
 
     def __str__(self):
         return f"{self.key_id} {self.nonce}"
+
+
+class ClbDefaultServer(models.Model):
+    """A CLB's default server group as the API sees it: every listener of the instance
+    forwards to these servers (AddBackendServers may come before any listener exists)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    clb = models.ForeignKey(
+        "loadbalancer.ClbInstance", on_delete=models.CASCADE, related_name="api_servers"
+    )
+    instance = models.ForeignKey("console.EcsInstance", on_delete=models.CASCADE, related_name="+")
+    weight = models.PositiveSmallIntegerField(default=100)
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clb", "instance"], name="unique_api_clb_server")
+        ]
+
+    def __str__(self):
+        return f"{self.clb_id} {self.instance_id}"
+
+
+class ClbListenerPort(models.Model):
+    """The BackendServerPort a listener was created with through the API."""
+
+    listener = models.OneToOneField(
+        "loadbalancer.ClbListener", on_delete=models.CASCADE, related_name="api_port"
+    )
+    backend_port = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.listener_id} → {self.backend_port}"

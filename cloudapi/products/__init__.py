@@ -1,3 +1,3 @@
 """One module per product; importing them registers their operations."""
 
-from . import ecs, sts, vpc  # noqa: F401
+from . import clb, ecs, privatelink, sts, vpc  # noqa: F401
