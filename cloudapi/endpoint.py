@@ -170,8 +170,8 @@ def authenticate(request, claims):
     if not claims.check(key.secret):
         raise ApiError(
             "SignatureDoesNotMatch",
-            "The request signature does not match the one computed with the AccessKey "
-            "secret. Check the secret and how the request was signed.",
+            "Specified signature is not matched with our calculation. server string to sign "
+            f"is:{claims.string_to_sign}",
         )
     throttle.take(key.pk)
     try:

@@ -40,6 +40,8 @@ class Signed:
     action: str
     version: str
     check: object  # callable(secret) -> bool
+    # Quoted in SignatureDoesNotMatch, as the cloud does (the older SDK compares it).
+    string_to_sign: str = ""
 
 
 def encode(value):
@@ -102,6 +104,7 @@ def parse_acs3(request, authorization, query_pairs, body):
         action=headers["x-acs-action"],
         version=headers["x-acs-version"],
         check=check,
+        string_to_sign=string_to_sign,
     )
 
 
@@ -129,4 +132,5 @@ def parse_v1(method, params):
         action=params["Action"],
         version=params["Version"],
         check=check,
+        string_to_sign=string_to_sign,
     )
