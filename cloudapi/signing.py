@@ -134,3 +134,11 @@ def parse_v1(method, params):
         check=check,
         string_to_sign=string_to_sign,
     )
+
+
+def sign_v1(method, params, secret):
+    """The v1 signature of ``params`` (what the older SDK sends; benchmarks use it)."""
+    canonical = "&".join(f"{encode(k)}={encode(v)}" for k, v in sorted(params.items()))
+    string_to_sign = f"{method}&%2F&{encode(canonical)}"
+    digest = hmac.new((secret + "&").encode(), string_to_sign.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()

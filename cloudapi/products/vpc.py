@@ -1,5 +1,7 @@
 """VPC (2016-04-28): VPCs, vSwitches, zones. Wrapped lists, PageNumber / PageSize."""
 
+from django.db.models import Count
+
 from console import services
 from console.models import Vpc, VSwitch, Zone
 
@@ -117,7 +119,7 @@ def _zone(call, region_id, param="ZoneId"):
 def describe_vswitches(call):
     p = call.params
     rows = VSwitch.objects.for_account(call.account).filter(region=call.region)
-    rows = rows.select_related("account")
+    rows = rows.select_related("account").annotate(used_ips=Count("private_ips"))
     for param, field in (("VpcId", "vpc_id"), ("VSwitchId", "pk"), ("ZoneId", "zone_id")):
         if p.str(param):
             rows = rows.filter(**{field: p.str(param, max_length=64)})
