@@ -89,3 +89,19 @@ def test_page_query_count(client_a, account_a, django_assert_max_num_queries):
     _create(client_a)
     with django_assert_max_num_queries(12):
         client_a.get(PAGE)
+
+
+def test_management_command_prints_a_new_pair(user_a, account_a):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("access_key_create", "alice", stdout=out)
+    key = AccessKey.objects.get(account=account_a)
+    assert key.pk in out.getvalue() and key.secret in out.getvalue()
+    call_command("access_key_create", "alice", stdout=StringIO())
+    with pytest.raises(CommandError, match="at most 2"):
+        call_command("access_key_create", "alice", stdout=StringIO())
+    with pytest.raises(CommandError, match="not a login"):
+        call_command("access_key_create", "nobody", stdout=StringIO())

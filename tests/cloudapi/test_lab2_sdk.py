@@ -1,36 +1,43 @@
-"""All of Lab 2 through the official SDKs, two accounts' keys, a real worker and beat."""
+"""All of Lab 2 through the official SDKs with two accounts' keys, a real worker and beat:
+the README's example script, run unchanged against the live server."""
+
+import importlib.util
+from pathlib import Path
 
 import pytest
-from lab2_flow import (
-    consumer_side,
-    consumer_waits_connected,
-    provider_allows,
-    provider_side,
-    whitelist,
-)
 
 from cloudapi.models import AccessKey
-from console.models import Event
+from console.models import EcsInstance, Event, Vpc
+from loadbalancer.models import ClbBackend
 from privatelink.models import Endpoint, EndpointConnection, EndpointService
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lab2_sdk.py"
 
-def test_lab2_through_the_sdks(celery_beat, sdk, account_a, account_b):
+
+def load_example():
+    spec = importlib.util.spec_from_file_location("lab2_sdk", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lab2_through_the_sdks(celery_beat, api_host, account_a, account_b):
     key_a = AccessKey.objects.create(account=account_a)
     key_b = AccessKey.objects.create(account=account_b)
 
-    provider = provider_side(sdk, key_b)
-    service = provider["service"]
-    whitelist(sdk, key_b, service.service_id, account_a.uid)
+    result = load_example().main(
+        api_host, (key_b.pk, key_b.secret), (key_a.pk, key_a.secret), health_timeout=60
+    )
 
-    endpoint_id = consumer_side(sdk, key_a, service.service_name)
-    provider_allows(sdk, key_b, service.service_id, endpoint_id)
-    settled = consumer_waits_connected(sdk, key_a, endpoint_id)
-
-    assert settled.service_id == service.service_id
+    endpoint_id, service = result["endpoint_id"], result["service"]
     assert EndpointConnection.objects.get(pk=endpoint_id).status == "Connected"
     assert Endpoint.objects.for_account(account_a).filter(pk=endpoint_id).exists()
     assert EndpointService.objects.for_account(account_b).filter(pk=service.service_id).exists()
-    labels = set(Event.objects.for_account(account_b).values_list("actor_label", flat=True))
-    assert f"AccessKey {key_b.pk}" in labels
+    assert ClbBackend.objects.get(listener__clb_id=result["lb_id"]).health_status == "Normal"
+    assert set(Vpc.objects.for_account(account_a).values_list("name", flat=True)) == {"VPC1"}
+    assert EcsInstance.objects.for_account(account_b).get().service == "nginx"
+    for account, key in ((account_a, key_a), (account_b, key_b)):
+        labels = set(Event.objects.for_account(account).values_list("actor_label", flat=True))
+        assert f"AccessKey {key.pk}" in labels
