@@ -15,6 +15,7 @@ from console.generic import (
     acting_account,
     ensure_writable,
     htmx_redirect,
+    paginate,
 )
 from console.models import EcsInstance
 from console.views import CREATED, HISTORY, STATUS
@@ -43,7 +44,8 @@ def clb_listeners_tab(request, obj):
 
 
 def clb_servers_tab(request, obj):
-    return {"backends": selectors.clb_backends(clb=obj)}
+    pages = paginate(request, selectors.clb_backends(clb=obj))
+    return {"backends": pages["page"].object_list, **pages}
 
 
 CLB_WIZARD_STEPS = [
@@ -552,7 +554,8 @@ class AlbInstanceViews(ResourceViews):
 
 
 def server_group_backends_tab(request, obj):
-    return {"backends": selectors.server_group_backends(group=obj)}
+    pages = paginate(request, selectors.server_group_backends(group=obj).order_by("id"))
+    return {"backends": pages["page"].object_list, **pages}
 
 
 class ServerGroupViews(ResourceViews):
