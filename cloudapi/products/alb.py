@@ -392,7 +392,7 @@ def get_listener_health_status(call):
         "ServerGroupId": listener.server_group_id,
         "ActionType": "ForwardGroup",
         "HealthCheckEnabled": "on",
-        "Status": "Unhealthy" if bad or not backends else "Healthy",
+        "ServerCount": len(backends),
         "NonNormalServers": servers,
     }
     return {

@@ -138,3 +138,33 @@ def test_alb_refusals(sdk, key_b, account_b):
     assert _code(lambda: alb.list_asyn_jobs(m.ListAsynJobsRequest(job_ids=["nope"]))) == (
         "ResourceNotFound.Job"
     )
+
+
+@pytest.mark.worker
+def test_lab3_alb_settles_and_is_healthy_with_a_real_worker(celery_beat, sdk, key_b, account_b):
+    from lab2_flow import poll
+
+    vpc, vswitches, instances = lab3_provider(account_b)
+    alb, lb_id, group_id, listener_id = build_alb(sdk, key_b, vpc, vswitches, instances)
+    m = alb.models
+    poll(
+        lambda: (
+            alb.list_asyn_jobs(m.ListAsynJobsRequest(job_ids=[f"job-{listener_id}"]))
+            .body.jobs[0]
+            .status
+        ),
+        lambda status: status == "Succeeded",
+    )
+    health = m.GetListenerHealthStatusRequest(listener_id=listener_id)
+    info = poll(
+        lambda: (
+            alb.get_listener_health_status(health)
+            .body.listener_health_status[0]
+            .server_group_infos[0]
+        ),
+        lambda info: info.server_count == 2 and info.non_normal_servers == [],
+        timeout=60,
+    )
+    assert info.server_group_id == group_id
+    listener = alb.list_listeners(m.ListListenersRequest(listener_ids=[listener_id])).body
+    assert listener.listeners[0].listener_status == "Running"
