@@ -4,6 +4,7 @@ import html
 
 import pytest
 from django.urls import reverse
+from sdk_fixtures import *  # noqa: F403
 
 from cloudapi.models import AccessKey
 

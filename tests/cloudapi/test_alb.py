@@ -3,6 +3,7 @@
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException
 from lab3_flow import build_alb
+from sdk_fixtures import *  # noqa: F403
 
 from factories import make_instance, make_vpc, make_vswitch
 from loadbalancer.models import AlbBackend, AlbInstance, AlbListener

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException
 from darabonba.runtime import ExtendsParameters, RuntimeOptions
+from sdk_fixtures import *  # noqa: F403
 
 from cloudapi.models import AccessKey, UsedNonce
 

@@ -5,6 +5,7 @@ import json
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException
 from lab2_flow import REGION, ZONE
+from sdk_fixtures import *  # noqa: F403
 
 from console.models import Event
 from factories import make_instance, make_security_group, make_vpc, make_vswitch

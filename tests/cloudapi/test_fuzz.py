@@ -21,6 +21,7 @@ from alibabacloud_tea_openapi.utils import Utils
 from django.apps import apps
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sdk_fixtures import *  # noqa: F403
 
 from cloudapi import registry, throttle
 from cloudapi.models import AccessKey, UsedNonce

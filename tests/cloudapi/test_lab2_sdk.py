@@ -5,6 +5,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from sdk_fixtures import *  # noqa: F403
 
 from cloudapi.models import AccessKey
 from console.models import EcsInstance, Event, Vpc

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from lab2_flow import REGION, ZONE
+from sdk_fixtures import *  # noqa: F403
 
 from cloudapi.models import AccessKey
 from console.models import EcsInstance, SecurityGroup, Vpc, VSwitch

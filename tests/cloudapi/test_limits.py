@@ -2,6 +2,7 @@
 
 import pytest
 from alibabacloud_tea_openapi.exceptions import ClientException
+from sdk_fixtures import *  # noqa: F403
 
 from cloudapi import throttle
 from cloudapi.models import UsedNonce

@@ -1,6 +1,7 @@
 """Query counts of API reads: a list costs the same with 1 row or 20 (no N+1)."""
 
 import pytest
+from sdk_fixtures import *  # noqa: F403
 
 from cloudapi.bench import _query
 from cloudapi.models import AccessKey

@@ -6,6 +6,7 @@ import pytest
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
+from sdk_fixtures import *  # noqa: F403
 
 from console.models import Vpc
 

@@ -1,4 +1,8 @@
-"""The official SDK clients, unchanged, pointed at pytest-django's live server."""
+"""The official SDK clients, unchanged, pointed at pytest-django's live server.
+
+Test modules import these fixtures with ``from sdk_fixtures import *`` (no conftest here: a
+second module named ``conftest`` would shadow the shared one for modules that import it).
+"""
 
 import importlib
 from urllib.parse import urlparse
@@ -24,7 +28,7 @@ def make_key(account):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttle():
+def fresh_throttle():
     throttle.reset()
     yield
     throttle.reset()
@@ -68,3 +72,6 @@ def key_a(account_a):
 @pytest.fixture
 def key_b(account_b):
     return make_key(account_b)
+
+
+__all__ = ["PRODUCTS", "api_host", "fresh_throttle", "key_a", "key_b", "make_key", "sdk"]
