@@ -1,6 +1,11 @@
 """What every product module shares: scoped lookups, pages, times, DryRun."""
 
+import re
+
 from ..errors import ApiError, illegal, missing
+
+# ASCII digits only: str.isdigit() also accepts "¹", which int() refuses.
+DIGITS = re.compile(r"^[0-9]{1,9}$")
 
 
 def iso(moment):
@@ -43,7 +48,7 @@ def token_page(call, queryset, *, default=50, maximum=1000):
     token = call.params.str("NextToken", max_length=32)
     start = 0
     if token:
-        if not token.isdigit():
+        if not DIGITS.match(token):
             raise illegal("NextToken", "Pass the NextToken of the previous answer.")
         start = int(token)
     total = queryset.count()

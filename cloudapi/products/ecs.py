@@ -13,7 +13,7 @@ from console.models import (
 
 from ..errors import ApiError, illegal, missing
 from ..registry import operation
-from .common import iso, lookup, lookup_all, numbered_page
+from .common import DIGITS, iso, lookup, lookup_all, numbered_page
 
 VERSION = "2014-05-26"
 SERVICE_TAG = "console:service"
@@ -187,7 +187,7 @@ def _service(call):
             continue
         value = tag.get("Value", "")
         name, _, port = value.partition(":")
-        if name not in EcsInstance.Service.values or (port and not port.isdigit()):
+        if name not in EcsInstance.Service.values or (port and not DIGITS.match(port)):
             raise illegal("Tag", f"{SERVICE_TAG} is nginx:<port> or none, not {value!r}.")
         return name, int(port or 80)
     return EcsInstance.Service.NONE, 80

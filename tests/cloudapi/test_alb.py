@@ -169,3 +169,19 @@ def test_lab3_alb_settles_and_is_healthy_with_a_real_worker(celery_beat, sdk, ke
     assert info.server_group_id == group_id
     listener = alb.list_listeners(m.ListListenersRequest(listener_ids=[listener_id])).body
     assert listener.listeners[0].listener_status == "Running"
+
+
+def test_non_ascii_digits_are_malformed_not_errors(sdk, key_b, account_b):
+    """The fuzz found "¹": str.isdigit() accepts it and int() does not."""
+    alb, ecs = sdk("alb", key_b), sdk("ecs", key_b)
+    request = alb.models.ListServerGroupsRequest(next_token="¹")
+    assert _code(lambda: alb.list_server_groups(request)) == "IllegalParamFormat.NextToken"
+    vpc, vswitches, instances = lab3_provider(account_b)
+    m = ecs.models
+    run = m.RunInstancesRequest(
+        image_id="aliyun_3",
+        security_group_id=instances[0].security_groups.get().pk,
+        v_switch_id=vswitches[0].pk,
+        tag=[m.RunInstancesRequestTag(key="console:service", value="nginx:¹")],
+    )
+    assert _code(lambda: ecs.run_instances(run)) == "IllegalParamFormat.Tag"
