@@ -54,7 +54,12 @@ def record_event(obj, action, *, actor=None, from_state="", to_state="", message
         from_state=from_state or "",
         to_state=to_state or "",
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=(actor.get_username() if getattr(actor, "pk", None) else "system"),
+        # An API caller is no login: it names itself ("AccessKey LTAI…").
+        actor_label=(
+            actor.get_username()
+            if getattr(actor, "pk", None)
+            else getattr(actor, "event_label", "system")
+        ),
         message=message,
     )
 

@@ -2,10 +2,15 @@
 
 from django.urls import include, path
 
+from cloudapi.views import root
+
 urlpatterns = [
     path("loadbalancer/", include("loadbalancer.urls")),
     path("privatelink/", include("privatelink.urls")),
     path("labs/", include("labs.urls")),
     path("network/", include("network.urls")),
+    path("accesskeys/", include("cloudapi.urls")),
+    # The API of the official SDKs shares the site root with the console's home page.
+    path("", root, name="root"),
     path("", include("console.urls")),
 ]

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "privatelink",
     "labs",
     "network",
+    "cloudapi",
 ]
 
 MIDDLEWARE = [

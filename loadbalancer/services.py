@@ -187,11 +187,13 @@ def clb_listener_create(
     healthy_threshold=3,
     unhealthy_threshold=3,
     wizard_token=None,
+    require_servers=True,
 ):
     """Create a running listener with its default server group.
 
     ``servers``: ``[(instance_id, weight, port)]``. Submitting the same wizard twice
-    (``wizard_token``) returns the listener the first submit created.
+    (``wizard_token``) returns the listener the first submit created. The API adds servers
+    after creating the listener (``require_servers=False``), as the cloud's does.
     """
     _same_account(account, clb)
     if wizard_token:
@@ -203,7 +205,7 @@ def clb_listener_create(
     port = console_validators.port(port, field="port")
     if listener_port_taken(clb, protocol, port):
         raise _port_taken_error(protocol, port)
-    if not servers:
+    if not servers and require_servers:
         raise ConsoleError("Add at least one server to the default server group.", field="servers")
     found = _backend_instances(account, clb.vpc, [s[0] for s in servers])
     checked = []
@@ -266,6 +268,61 @@ def clb_listener_create(
     )
     _probe_soon_clb(listener)
     return listener
+
+
+@transaction.atomic
+def clb_listener_add_backends(*, account, actor=None, listener, servers):
+    """Add ``servers`` (``[(instance_id, weight, port)]``) to a listener's default server
+    group; a server already in it (same instance and port) is left as it is."""
+    _same_account(account, listener)
+    locked = ClbListener.objects.select_for_update().filter(pk=listener.pk).first()
+    if locked is None:
+        raise ConsoleError("The listener no longer exists.", code="NotFound")
+    found = _backend_instances(account, locked.clb.vpc, [s[0] for s in servers])
+    present = set(locked.backends.values_list("instance_id", "port"))
+    health = ClbBackend.Health.ABNORMAL if locked.is_checking else ClbBackend.Health.UNAVAILABLE
+    added = []
+    for instance_id, weight, port in servers:
+        port = console_validators.port(port, field="servers")
+        weight = validators.weight(weight, field="servers")
+        if (instance_id, port) in present:
+            continue
+        present.add((instance_id, port))
+        added.append(
+            ClbBackend(
+                account=account,
+                listener=locked,
+                instance=found[instance_id],
+                weight=weight,
+                port=port,
+                health_status=health,
+            )
+        )
+    ClbBackend.objects.bulk_create(added)
+    if added:
+        lifecycle.record_event(
+            locked.clb,
+            "add backend servers",
+            actor=actor,
+            message=f"{locked}: " + ", ".join(f"{b.instance_id}:{b.port}" for b in added),
+        )
+        _probe_soon_clb(locked)
+    return added
+
+
+@transaction.atomic
+def clb_listener_remove_backends(*, account, actor=None, listener, instance_ids):
+    """Remove the instances ``instance_ids`` from a listener's default server group."""
+    _same_account(account, listener)
+    removed, _ = ClbBackend.objects.filter(listener=listener, instance_id__in=instance_ids).delete()
+    if removed:
+        lifecycle.record_event(
+            listener.clb,
+            "remove backend servers",
+            actor=actor,
+            message=f"{listener}: " + ", ".join(instance_ids),
+        )
+    return removed
 
 
 def _probe_soon_clb(listener):
