@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -10,17 +10,17 @@ from console import validators as console_validators
 from console.errors import ConsoleError
 from console.generic import (
     Column,
+    MemberAction,
     ResourceViews,
     Tab,
     acting_account,
-    ensure_writable,
-    htmx_redirect,
 )
 from console.models import EcsInstance
 from console.views import CREATED, HISTORY, STATUS
 
 from . import selectors, services, validators
 from .forms import (
+    AddBackendsForm,
     AlbInstanceForm,
     AlbListenerForm,
     AlbServerGroupPickForm,
@@ -35,7 +35,36 @@ from .wizard import WizardState
 PURCHASE_TEMPLATE = "loadbalancer/purchase_form.html"
 
 
+def listener_actions(model, parent, route, services_by_name):
+    """Start, Stop and Delete of a listener, found through its load balancer."""
+
+    def listener(lb, account, listener_id):
+        return model.objects.for_account(account).filter(**{parent: lb, "pk": listener_id}).first()
+
+    return tuple(
+        MemberAction(
+            name=name,
+            label=label,
+            route=route,
+            url_name="listener-action",
+            service=service,
+            kwarg=None,
+            child=listener,
+            child_kwarg="listener",
+            success=success,
+            back="listeners",
+        )
+        for name, label, service, success in services_by_name
+    )
+
+
 # --- CLB -----------------------------------------------------------------------------------
+
+clb_listener_services = (
+    ("start", "Start", services.clb_listener_start, "The listener {child} was started."),
+    ("stop", "Stop", services.clb_listener_stop, "The listener {child} was stopped."),
+    ("delete", "Delete", services.clb_listener_delete, "The listener {child} was deleted."),
+)
 
 
 def clb_listeners_tab(request, obj):
@@ -100,35 +129,12 @@ class ClbInstanceViews(ResourceViews):
         return services.clb_create(account=acting_account(request), actor=request.user, **data)
 
     member_routes = (
-        ("listeners/create/", "wizard_start_view", "listener-create"),
+        ("listeners/create/", "wizard_start_view", "listener-create", True),
         ("listeners/wizard/<str:token>/<str:step>/", "wizard_view", "listener-wizard"),
-        ("listeners/<int:listener_id>/<str:action>/", "listener_action_view", "listener-action"),
     )
-
-    def listener_action_view(self, request, pk, listener_id, action):
-        clb = self.get_object(request, pk)
-        listener = ClbListener.objects.for_account(acting_account(request)).filter(
-            clb=clb, pk=listener_id
-        )
-        listener = listener.first()
-        service = {
-            "start": services.clb_listener_start,
-            "stop": services.clb_listener_stop,
-            "delete": services.clb_listener_delete,
-        }.get(action)
-        if listener is None or service is None:
-            raise Http404("No such listener or action.")
-        if request.method != "POST":
-            return HttpResponse(status=405)
-        ensure_writable(request)
-        try:
-            service(account=acting_account(request), actor=request.user, listener=listener)
-        except ConsoleError as error:
-            messages.error(request, error.message)
-        else:
-            done = {"start": "started", "stop": "stopped", "delete": "deleted"}[action]
-            messages.success(request, f"The listener {listener} was {done}.")
-        return htmx_redirect(request, self.url("tab", clb, tab="listeners"))
+    member_actions = listener_actions(
+        ClbListener, "clb", "listeners/<int:listener_id>/<str:action>/", clb_listener_services
+    )
 
     # --- the four-step wizard ------------------------------------------------------------
 
@@ -140,7 +146,6 @@ class ClbInstanceViews(ResourceViews):
 
     def wizard_start_view(self, request, pk):
         clb = self.get_object(request, pk)
-        ensure_writable(request)
         if not clb.is_active:
             messages.error(
                 request, f"The CLB instance {clb.id} is {clb.status}; wait until it is Active."
@@ -171,8 +176,6 @@ class ClbInstanceViews(ResourceViews):
         missing = self.first_missing_step(wizard, step)
         if missing:
             return redirect(self.wizard_url(clb, wizard, missing))
-        if request.method == "POST":
-            ensure_writable(request)
         return handlers[step](request, clb, wizard)
 
     def first_missing_step(self, wizard, step):
@@ -356,6 +359,12 @@ class ClbInstanceViews(ResourceViews):
 
 # --- ALB -----------------------------------------------------------------------------------
 
+alb_listener_services = (
+    ("start", "Start", services.alb_listener_start, None),
+    ("stop", "Stop", services.alb_listener_stop, None),
+    ("delete", "Delete", services.alb_listener_delete, None),
+)
+
 
 def alb_listeners_tab(request, obj):
     return {"listeners": selectors.alb_listeners(alb=obj)}
@@ -421,33 +430,12 @@ class AlbInstanceViews(ResourceViews):
         )
 
     member_routes = (
-        ("listeners/create/", "wizard_start_view", "listener-create"),
+        ("listeners/create/", "wizard_start_view", "listener-create", True),
         ("listeners/wizard/<str:token>/<str:step>/", "wizard_view", "listener-wizard"),
-        ("listeners/<str:listener_id>/<str:action>/", "listener_action_view", "listener-action"),
     )
-
-    def listener_action_view(self, request, pk, listener_id, action):
-        alb = self.get_object(request, pk)
-        listener = (
-            AlbListener.objects.for_account(acting_account(request))
-            .filter(alb=alb, pk=listener_id)
-            .first()
-        )
-        service = {
-            "start": services.alb_listener_start,
-            "stop": services.alb_listener_stop,
-            "delete": services.alb_listener_delete,
-        }.get(action)
-        if listener is None or service is None:
-            raise Http404("No such listener or action.")
-        if request.method != "POST":
-            return HttpResponse(status=405)
-        ensure_writable(request)
-        try:
-            service(account=acting_account(request), actor=request.user, listener=listener)
-        except ConsoleError as error:
-            messages.error(request, error.message)
-        return htmx_redirect(request, self.url("tab", alb, tab="listeners"))
+    member_actions = listener_actions(
+        AlbListener, "alb", "listeners/<str:listener_id>/<str:action>/", alb_listener_services
+    )
 
     def wizard_url(self, alb, wizard, step):
         return reverse(
@@ -457,7 +445,6 @@ class AlbInstanceViews(ResourceViews):
 
     def wizard_start_view(self, request, pk):
         alb = self.get_object(request, pk)
-        ensure_writable(request)
         if not alb.is_active:
             messages.error(
                 request, f"The ALB instance {alb.id} is {alb.status}; wait until it is Active."
@@ -481,8 +468,6 @@ class AlbInstanceViews(ResourceViews):
         ]:
             if not wizard.get(needed):
                 return redirect(self.wizard_url(alb, wizard, needed))
-        if request.method == "POST":
-            ensure_writable(request)
         account = acting_account(request)
         posted = request.POST if request.method == "POST" else None
         context = {}
@@ -599,79 +584,36 @@ class ServerGroupViews(ResourceViews):
             account=acting_account(request), actor=request.user, **form.cleaned_data
         )
 
-    member_routes = (
-        ("backends/add/", "add_backends_view", "add-backends"),
-        ("backends/<int:backend_id>/remove/", "remove_backend_view", "remove-backend"),
+    member_actions = (
+        MemberAction(
+            name="add-backends",
+            label="Add Backend Server",
+            route="backends/add/",
+            url_name="add-backends",
+            service=services.server_group_add_backends,
+            kwarg="group",
+            form=lambda data, call: AddBackendsForm(data, group=call.obj, account=call.account),
+            success=lambda call, created: f"{len(created)} backend server(s) are being added.",
+            back="backends",
+            template="loadbalancer/sg_add_backends.html",
+            context=lambda call, form: form.context(),
+        ),
+        MemberAction(
+            name="remove-backend",
+            label="Remove",
+            route="backends/<int:backend_id>/remove/",
+            url_name="remove-backend",
+            service=services.alb_backend_remove,
+            kwarg=None,
+            child=lambda group, account, backend_id: (
+                AlbBackend.objects.for_account(account)
+                .filter(server_group=group, pk=backend_id)
+                .first()
+            ),
+            child_kwarg="backend",
+            back="backends",
+        ),
     )
-
-    def add_backends_view(self, request, pk):
-        """**Add Backend Server**: pick ECS instances of the group's VPC, then port and weight."""
-        group = self.get_object(request, pk)
-        account = acting_account(request)
-        instances = list(
-            EcsInstance.objects.for_account(account)
-            .filter(vpc_id=group.vpc_id)
-            .select_related("zone")
-            .order_by("name", "id")
-        )
-        context = self.base_context(request, obj=group, instances=instances, stage="select")
-        if request.method == "POST":
-            ensure_writable(request)
-            chosen = list(dict.fromkeys(request.POST.getlist("instances")))
-            by_id = {i.pk: i for i in instances}
-            foreign = [i for i in chosen if i not in by_id]
-            if foreign:
-                context["error"] = (
-                    f"The instance {foreign[0]} is not an ECS instance of the server group's "
-                    f"VPC {group.vpc_id}; choose servers from the list."
-                )
-            elif not chosen:
-                context["error"] = "Select at least one server."
-            else:
-                rows = [
-                    {
-                        "instance": by_id[i],
-                        "port": request.POST.get(f"port_{i}", ""),
-                        "weight": request.POST.get(f"weight_{i}", "100"),
-                    }
-                    for i in chosen
-                ]
-                context.update(stage="ports", rows=rows, chosen=chosen)
-                if request.POST.get("stage") == "ports":
-                    try:
-                        services.server_group_add_backends(
-                            account=account,
-                            actor=request.user,
-                            group=group,
-                            servers=[(r["instance"].pk, r["port"], r["weight"]) for r in rows],
-                        )
-                    except ConsoleError as error:
-                        context["error"] = error.message
-                        context["error_field"] = error.field
-                    else:
-                        messages.success(request, f"{len(rows)} backend server(s) are being added.")
-                        return htmx_redirect(request, self.url("tab", group, tab="backends"))
-        return render(request, "loadbalancer/sg_add_backends.html", context)
-
-    def remove_backend_view(self, request, pk, backend_id):
-        group = self.get_object(request, pk)
-        backend = (
-            AlbBackend.objects.for_account(acting_account(request))
-            .filter(server_group=group, pk=backend_id)
-            .first()
-        )
-        if backend is None:
-            raise Http404("No such backend server.")
-        if request.method != "POST":
-            return HttpResponse(status=405)
-        ensure_writable(request)
-        try:
-            services.alb_backend_remove(
-                account=acting_account(request), actor=request.user, backend=backend
-            )
-        except ConsoleError as error:
-            messages.error(request, error.message)
-        return htmx_redirect(request, self.url("tab", group, tab="backends"))
 
 
 clb_instances = ClbInstanceViews()

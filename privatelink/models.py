@@ -8,7 +8,7 @@ provider reads it only through its own service (``EndpointConnection.objects.for
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMField, FSMModelMixin, can_proceed, transition
 
 from console.models import Account, AccountScopedQuerySet, Resource, SecurityGroup, VSwitch, Zone
 from loadbalancer.models import AlbInstance, ClbInstance
@@ -352,6 +352,19 @@ class EndpointConnection(FSMModelMixin, models.Model):
     def awaits_change(self):
         """Whether the consumer's page should keep asking: in flux or awaiting the provider."""
         return self.is_transitional or self.status == self.S.DISCONNECTED
+
+    # What the provider may do now: asked of the state machine, never restated.
+    @property
+    def can_allow(self):
+        return can_proceed(self.allow)
+
+    @property
+    def can_deny(self):
+        return can_proceed(self.deny) or can_proceed(self.reject)
+
+    @property
+    def can_change_bandwidth(self):
+        return can_proceed(self.change_bandwidth)
 
     # --- transitions (state only; services lock, record and schedule) ---------------------
 
