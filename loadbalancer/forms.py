@@ -462,6 +462,11 @@ class ServerGroupForm(ConsoleForm):
 
     def clean(self):
         data = super().clean()
+        if not data.get("sticky_session_enabled"):
+            # Hidden while session persistence is off: whatever they hold is not an error.
+            for name in self.SESSION_FIELDS:
+                self.errors.pop(name, None)
+                data[name] = self.fields[name].initial
         if data.get("sticky_session_enabled"):
             if data.get("sticky_session_type") == "Server":
                 name = (data.get("cookie_name") or "").strip()

@@ -475,6 +475,46 @@ HEALTH_CHECK_METHODS = _Choices("HEAD", "GET")
 
 
 @transaction.atomic
+def _sticky_session(enabled, session_type, cookie_timeout, cookie_name) -> dict:
+    """The session persistence settings: only those of the chosen mode are kept (and checked).
+
+    The fields of a mode not chosen are hidden on the page; whatever they hold is ignored, so
+    a stale or hostile value never reaches the database.
+    """
+    G = AlbServerGroup  # noqa: N806
+    defaults = {
+        "sticky_session_enabled": False,
+        "sticky_session_type": G.StickySessionType.INSERT,
+        "cookie_timeout": 1000,
+        "cookie_name": "",
+    }
+    if not enabled:
+        return defaults
+    _choice(
+        session_type,
+        G.StickySessionType,
+        "Choose Insert cookie or Server cookie.",
+        "sticky_session_type",
+    )
+    defaults.update(sticky_session_enabled=True, sticky_session_type=session_type)
+    if session_type == G.StickySessionType.INSERT:
+        defaults["cookie_timeout"] = console_validators.int_range(
+            1000 if cookie_timeout in (None, "") else cookie_timeout,
+            1,
+            86400,
+            field="cookie_timeout",
+            what="cookie timeout",
+        )
+        return defaults
+    cookie_name = str(cookie_name or "").strip()
+    if not (1 <= len(cookie_name) <= 200) or " " in cookie_name:
+        raise ConsoleError(
+            "Enter the cookie name: 1 to 200 characters, without spaces.", field="cookie_name"
+        )
+    defaults["cookie_name"] = cookie_name
+    return defaults
+
+
 def server_group_create(
     *,
     account,
@@ -498,24 +538,9 @@ def server_group_create(
     _choice(protocol, G.Protocol, "Choose HTTP, HTTPS or gRPC.", "protocol")
     _choice(scheduler, G.Scheduler, "Choose a scheduling algorithm.", "scheduler")
     name = console_validators.display_name((name or "").strip(), field="name")
-    if sticky_session_enabled:
-        _choice(
-            sticky_session_type,
-            G.StickySessionType,
-            "Choose Insert cookie or Server cookie.",
-            "sticky_session_type",
-        )
-        if sticky_session_type == G.StickySessionType.INSERT:
-            cookie_timeout = console_validators.int_range(
-                cookie_timeout, 1, 86400, field="cookie_timeout", what="cookie timeout"
-            )
-        else:
-            cookie_name = (cookie_name or "").strip()
-            if not (1 <= len(cookie_name) <= 200) or " " in cookie_name:
-                raise ConsoleError(
-                    "Enter the cookie name: 1 to 200 characters, without spaces.",
-                    field="cookie_name",
-                )
+    session = _sticky_session(
+        sticky_session_enabled, sticky_session_type, cookie_timeout, cookie_name
+    )
     group = AlbServerGroup(
         account=account,
         region_id=vpc.region_id,
@@ -525,10 +550,7 @@ def server_group_create(
         protocol=protocol,
         scheduler=scheduler,
         resource_group=resource_group or AlbServerGroup._meta.get_field("resource_group").default,
-        sticky_session_enabled=bool(sticky_session_enabled),
-        sticky_session_type=sticky_session_type,
-        cookie_timeout=int(cookie_timeout or 1000),
-        cookie_name=cookie_name or "",
+        **session,
         **_health_check_settings(health_check),
     )
     group.save()

@@ -230,7 +230,10 @@ class ClbInstanceViews(ResourceViews):
         errors = {}
         if request.method == "POST":
             for server in servers:
-                server["port"] = request.POST.get(f"port_{server['id']}", server["port"]).strip()
+                # A re-post may omit a row's port: keep the one already entered (text or number).
+                server["port"] = str(
+                    request.POST.get(f"port_{server['id']}", server["port"])
+                ).strip()
             action = request.POST.get("action", "next")
             if action.startswith("remove:"):
                 servers = [s for s in servers if s["id"] != action.split(":", 1)[1]]
