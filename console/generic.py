@@ -54,6 +54,8 @@ class Column:
 
 @dataclass
 class Tab:
+    """A tab of a detail page: ``context(request, obj)`` adds what its template needs."""
+
     slug: str
     title: str
     template: str
@@ -420,9 +422,19 @@ class ResourceViews:
             form = form_class(initial=initial_from(request.GET), **self.form_kwargs(request))
         return render(request, self.form_template, self.base_context(request, form=form))
 
-    @cached_property
+    @property
     def tabs_by_slug(self):
         return {tab.slug: tab for tab in self.tabs}
+
+    def register_tab(self, tab, *, before=None):
+        """Add a tab from another app (its ``ready()``), before the tab ``before`` or last.
+
+        A lower app's page learns of a higher app's tab this way, without importing it.
+        """
+        tabs = [t for t in self.tabs if t.slug != tab.slug]
+        index = next((i for i, t in enumerate(tabs) if t.slug == before), len(tabs))
+        tabs.insert(index, tab)
+        self.tabs = tuple(tabs)
 
     def detail_view(self, request, pk, tab=None):
         fragment = request.GET.get("fragment") if request.htmx else None

@@ -19,11 +19,15 @@ from .models import (
 )
 
 
-def _same_account(account, *objects):
+def same_account(account, *objects):
     """Refuse objects of another account even if an ID was forged into the request."""
     for obj in objects:
         if obj is not None and obj.account_id != account.pk:
             raise ConsoleError("The specified resource does not exist.", code="NotFound")
+
+
+# The former private name, for callers not yet moved to the public one.
+_same_account = same_account
 
 
 def _require_available(vpc, field):
@@ -135,7 +139,7 @@ lifecycle.register_delete_guard(Vpc, _vpc_dependents)
 
 @transaction.atomic
 def vpc_delete(*, account, actor=None, vpc):
-    _same_account(account, vpc)
+    same_account(account, vpc)
     lifecycle.ensure_deletable(vpc)
     lifecycle.record_event(vpc, "delete", actor=actor, from_state=vpc.status)
     vpc.delete()
@@ -146,7 +150,7 @@ def vpc_delete(*, account, actor=None, vpc):
 
 @transaction.atomic
 def vswitch_create(*, account, actor=None, vpc, zone, cidr_block, name="", description=""):
-    _same_account(account, vpc)
+    same_account(account, vpc)
     _require_available(vpc, "vpc")
     if zone.region_id != vpc.region_id:
         raise ConsoleError("Choose a zone of the VPC's region.", field="zone")
@@ -191,7 +195,7 @@ lifecycle.register_delete_guard(VSwitch, _vswitch_dependents)
 
 @transaction.atomic
 def vswitch_delete(*, account, actor=None, vswitch):
-    _same_account(account, vswitch)
+    same_account(account, vswitch)
     lifecycle.ensure_deletable(vswitch)
     lifecycle.record_event(vswitch, "delete", actor=actor, from_state=vswitch.status)
     vswitch.delete()
@@ -203,7 +207,7 @@ def vswitch_delete(*, account, actor=None, vswitch):
 @transaction.atomic
 def security_group_create(*, account, actor=None, vpc, name, description=""):
     """A new group allows all outbound and no inbound traffic."""
-    _same_account(account, vpc)
+    same_account(account, vpc)
     group = SecurityGroup(
         account=account,
         region_id=vpc.region_id,
@@ -242,7 +246,7 @@ lifecycle.register_delete_guard(SecurityGroup, _security_group_dependents)
 
 @transaction.atomic
 def security_group_delete(*, account, actor=None, group):
-    _same_account(account, group)
+    same_account(account, group)
     lifecycle.ensure_deletable(group)
     lifecycle.record_event(group, "delete", actor=actor)
     group.delete()
@@ -263,7 +267,7 @@ def security_group_rule_add(
     peer_group=None,
     description="",
 ):
-    _same_account(account, group, peer_group)
+    same_account(account, group, peer_group)
     if direction not in SecurityGroupRule.Direction.values:
         raise ConsoleError("Choose Inbound or Outbound.", field="direction")
     if policy not in SecurityGroupRule.Policy.values:
@@ -301,7 +305,7 @@ def security_group_rule_add(
 
 @transaction.atomic
 def security_group_rule_delete(*, account, actor=None, rule):
-    _same_account(account, rule.group)
+    same_account(account, rule.group)
     lifecycle.record_event(rule.group, "remove rule", actor=actor, message=str(rule))
     rule.delete()
 
@@ -339,7 +343,7 @@ def ecs_instance_create(
     description="",
 ):
     """Create an instance: Pending, then the worker boots it (Starting → Running)."""
-    _same_account(account, vpc, vswitch, *security_groups)
+    same_account(account, vpc, vswitch, *security_groups)
     name = validators.display_name(name, field="name")
     if image not in EcsInstance.Image.values:
         raise ConsoleError("Choose an image.", field="image")
@@ -388,7 +392,7 @@ def ecs_instance_create(
 
 
 def ecs_instance_start(*, account, actor=None, instance):
-    _same_account(account, instance)
+    same_account(account, instance)
     return lifecycle.transition(
         instance,
         "start",
@@ -400,7 +404,7 @@ def ecs_instance_start(*, account, actor=None, instance):
 
 
 def ecs_instance_stop(*, account, actor=None, instance):
-    _same_account(account, instance)
+    same_account(account, instance)
     return lifecycle.transition(
         instance,
         "stop",
@@ -414,7 +418,7 @@ def ecs_instance_stop(*, account, actor=None, instance):
 @transaction.atomic
 def ecs_instance_set_service(*, account, actor=None, instance, service, service_port, page_body):
     """Deploy or remove the NGINX-like service (health checks notice within an interval)."""
-    _same_account(account, instance)
+    same_account(account, instance)
     service, service_port, page_body = _service_fields(
         service, service_port, page_body, instance.name
     )
@@ -428,7 +432,7 @@ def ecs_instance_set_service(*, account, actor=None, instance, service, service_
 
 @transaction.atomic
 def ecs_instance_delete(*, account, actor=None, instance):
-    _same_account(account, instance)
+    same_account(account, instance)
     locked = lifecycle.lock(EcsInstance, instance.pk)
     if locked.is_transitional:
         raise lifecycle.refusal(locked, "deleted")

@@ -8,9 +8,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from network import views as network_views
-
 from . import services
+from .columns import CREATED, HISTORY, STATUS
 from .forms import (
     EcsInstanceForm,
     EcsServiceForm,
@@ -33,24 +32,12 @@ from .middleware import SESSION_ACTING, SESSION_REGION, SESSION_VIEWING
 from .models import (
     Account,
     EcsInstance,
-    Event,
     Region,
     SecurityGroup,
     SecurityGroupRule,
     Vpc,
     VSwitch,
 )
-
-STATUS = Column("Status", template="layout/partials/status_cell.html")
-CREATED = Column("Created at", template="layout/partials/created_cell.html")
-
-
-def events_tab_context(request, obj):
-    return {"events": Event.objects.for_account(acting_account(request)).filter(resource_id=obj.pk)}
-
-
-HISTORY = Tab("events", "Events", "console/partials/events_tab.html", events_tab_context)
-
 
 # --- VPC ---------------------------------------------------------------------------------
 
@@ -274,12 +261,6 @@ class EcsInstanceViews(ResourceViews):
             service_tab_context,
         ),
         Tab("security-groups", "Security Groups", "console/partials/instance_groups.html"),
-        Tab(
-            "browser",
-            "Open Browser",
-            "network/partials/browser_tab.html",
-            network_views.browser_tab_context,
-        ),
         HISTORY,
     )
     actions = (

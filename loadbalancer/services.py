@@ -8,7 +8,7 @@ from console import validators as console_validators
 from console.errors import ConsoleError
 from console.ids import generate_id
 from console.models import EcsInstance, Vpc, VSwitch
-from console.services import _same_account, private_ip_allocate, private_ip_release
+from console.services import private_ip_allocate, private_ip_release, same_account
 
 from . import validators
 from .models import (
@@ -69,7 +69,7 @@ def clb_create(
     ip_version=ClbInstance.IpVersion.IPV4,
 ):
     """Buy a CLB: Creating until the worker makes it Active; its address is a vSwitch IP."""
-    _same_account(account, vpc, vswitch)
+    same_account(account, vpc, vswitch)
     C = ClbInstance  # noqa: N806
     _choice(billing_method, C.BillingMethod, "Choose a billing method.", "billing_method")
     _choice(zone_type, C.ZoneType, "Choose Single-zone or Multi-zone.", "zone_type")
@@ -130,7 +130,7 @@ def clb_create(
 
 @transaction.atomic
 def clb_delete(*, account, actor=None, instance):
-    _same_account(account, instance)
+    same_account(account, instance)
     locked = lifecycle.lock(ClbInstance, instance.pk)
     if locked.is_transitional:
         raise lifecycle.refusal(locked, "deleted")
@@ -193,7 +193,7 @@ def clb_listener_create(
     ``servers``: ``[(instance_id, weight, port)]``. Submitting the same wizard twice
     (``wizard_token``) returns the listener the first submit created.
     """
-    _same_account(account, clb)
+    same_account(account, clb)
     if wizard_token:
         existing = ClbListener.objects.filter(wizard_token=wizard_token, clb=clb).first()
         if existing is not None:
@@ -310,7 +310,7 @@ def _set_listener_state(listener, method, actor, refused):
 
 @transaction.atomic
 def clb_listener_stop(*, account, actor=None, listener):
-    _same_account(account, listener)
+    same_account(account, listener)
     return _set_listener_state(
         listener,
         "stop",
@@ -321,7 +321,7 @@ def clb_listener_stop(*, account, actor=None, listener):
 
 @transaction.atomic
 def clb_listener_start(*, account, actor=None, listener):
-    _same_account(account, listener)
+    same_account(account, listener)
     locked = _set_listener_state(
         listener,
         "start",
@@ -334,7 +334,7 @@ def clb_listener_start(*, account, actor=None, listener):
 
 @transaction.atomic
 def clb_listener_delete(*, account, actor=None, listener):
-    _same_account(account, listener)
+    same_account(account, listener)
     lifecycle.record_event(listener.clb, "delete listener", actor=actor, message=str(listener))
     listener.delete()
 
@@ -360,7 +360,7 @@ def alb_create(
 
     ``zone_mappings``: ``[(zone, vswitch)]``, two to ten zones; each gets a private IP.
     """
-    _same_account(account, vpc, *[v for _, v in zone_mappings if v is not None])
+    same_account(account, vpc, *[v for _, v in zone_mappings if v is not None])
     A = AlbInstance  # noqa: N806
     _choice(network_type, A.NetworkType, "Choose Internet or Internal.", "network_type")
     _choice(ip_mode, A.IpMode, "Choose Static IP or Dynamic IP.", "ip_mode")
@@ -424,7 +424,7 @@ def zone_field(prefix, zone):
 
 @transaction.atomic
 def alb_delete(*, account, actor=None, instance):
-    _same_account(account, instance)
+    same_account(account, instance)
     locked = lifecycle.lock(AlbInstance, instance.pk)
     if locked.is_transitional:
         raise lifecycle.refusal(locked, "deleted")
@@ -532,7 +532,7 @@ def server_group_create(
     **health_check,
 ):
     """Create an ALB server group in ``vpc``; health check settings as keyword arguments."""
-    _same_account(account, vpc)
+    same_account(account, vpc)
     G = AlbServerGroup  # noqa: N806
     _choice(server_group_type, G.GroupType, "Choose a server group type.", "server_group_type")
     _choice(protocol, G.Protocol, "Choose HTTP, HTTPS or gRPC.", "protocol")
@@ -570,7 +570,7 @@ lifecycle.register_delete_guard(AlbServerGroup, _server_group_dependents)
 
 @transaction.atomic
 def server_group_delete(*, account, actor=None, group):
-    _same_account(account, group)
+    same_account(account, group)
     lifecycle.ensure_deletable(group)
     lifecycle.record_event(group, "delete", actor=actor)
     group.delete()
@@ -579,7 +579,7 @@ def server_group_delete(*, account, actor=None, group):
 @transaction.atomic
 def server_group_add_backends(*, account, actor=None, group, servers):
     """Add ``servers`` (``[(instance_id, port, weight)]``): each is Adding, then Available."""
-    _same_account(account, group)
+    same_account(account, group)
     if not servers:
         raise ConsoleError("Select at least one server.", field="servers")
     found = _backend_instances(account, group.vpc, [s[0] for s in servers])
@@ -626,7 +626,7 @@ def server_group_add_backends(*, account, actor=None, group, servers):
 
 
 def alb_backend_remove(*, account, actor=None, backend):
-    _same_account(account, backend)
+    same_account(account, backend)
     return lifecycle.transition(
         backend,
         "remove",
@@ -650,7 +650,7 @@ def alb_listener_create(
     wizard_token=None,
 ):
     """Create a listener (Provisioning → Running) forwarding to ``server_group``."""
-    _same_account(account, alb, server_group)
+    same_account(account, alb, server_group)
     if wizard_token:
         existing = AlbListener.objects.filter(wizard_token=wizard_token, alb=alb).first()
         if existing is not None:
@@ -701,7 +701,7 @@ def _alb_listener_action(listener, method, actor, refused):
 
 
 def alb_listener_stop(*, account, actor=None, listener):
-    _same_account(account, listener)
+    same_account(account, listener)
     return _alb_listener_action(
         listener,
         "stop",
@@ -711,7 +711,7 @@ def alb_listener_stop(*, account, actor=None, listener):
 
 
 def alb_listener_start(*, account, actor=None, listener):
-    _same_account(account, listener)
+    same_account(account, listener)
     return _alb_listener_action(
         listener,
         "start",
@@ -722,7 +722,7 @@ def alb_listener_start(*, account, actor=None, listener):
 
 @transaction.atomic
 def alb_listener_delete(*, account, actor=None, listener):
-    _same_account(account, listener)
+    same_account(account, listener)
     lifecycle.record_event(listener.alb, "delete listener", actor=actor, message=listener.id)
     listener.delete()
 
@@ -771,6 +771,13 @@ def _vswitch_dependents(vswitch):
     return [f"load balancers {', '.join(ids[:3])} use it"] if ids else []
 
 
+def _backend_advanced(backend, from_state):
+    """A backend server that finished Removing is gone."""
+    if from_state == AlbBackend.Status.REMOVING:
+        backend.delete()
+
+
+lifecycle.after(AlbBackend, _backend_advanced)
 lifecycle.register_delete_guard(EcsInstance, _instance_dependents)
 lifecycle.register_delete_guard(Vpc, _vpc_dependents)
 lifecycle.register_delete_guard(VSwitch, _vswitch_dependents)

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from console import validators as console_validators
+from console.columns import CREATED, HISTORY, STATUS
 from console.errors import ConsoleError
 from console.generic import (
     Column,
@@ -16,7 +17,6 @@ from console.generic import (
     acting_account,
 )
 from console.models import EcsInstance
-from console.views import CREATED, HISTORY, STATUS
 
 from . import selectors, services, validators
 from .forms import (

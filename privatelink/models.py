@@ -113,12 +113,6 @@ class EndpointService(Resource):
     def finish_delete(self):
         pass
 
-    def after_advance(self, from_state):
-        if from_state == self.Status.DELETING:
-            from .services import endpoint_service_finish_delete
-
-            endpoint_service_finish_delete(service=self)
-
 
 class ServiceResource(models.Model):
     """One (zone, load balancer) of an endpoint service."""
@@ -225,14 +219,6 @@ class Endpoint(Resource):
     @transition(field=status, source=Status.DELETING, target=Status.DELETING)
     def finish_delete(self):
         pass
-
-    def after_advance(self, from_state):
-        from . import services
-
-        if from_state == self.Status.DELETING:
-            services.endpoint_finish_delete(endpoint=self)
-        else:
-            services.endpoint_zones_settle(endpoint=self)
 
 
 class EndpointZone(models.Model):
@@ -422,11 +408,6 @@ class EndpointConnection(FSMModelMixin, models.Model):
     )
     def service_deleted(self):
         pass
-
-    def after_advance(self, from_state):
-        from . import services
-
-        services.connection_after_advance(connection=self, from_state=from_state)
 
 
 class ConnectionEvent(models.Model):

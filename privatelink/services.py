@@ -15,7 +15,7 @@ from console import validators as console_validators
 from console.errors import ConsoleError, DependencyViolation, StateRefused
 from console.ids import generate_id
 from console.models import SecurityGroup, Vpc, VSwitch
-from console.services import _same_account, private_ip_allocate, private_ip_release
+from console.services import private_ip_allocate, private_ip_release, same_account
 from loadbalancer.models import AlbInstance, ClbInstance
 
 from . import validators
@@ -51,7 +51,7 @@ def _require_activated(account):
 
 def _owner_of(account, service):
     """Refuse a service of another account (a forged ID): it 'does not exist'."""
-    _same_account(account, service)
+    same_account(account, service)
 
 
 # --- service resources -------------------------------------------------------------------
@@ -96,7 +96,7 @@ def instance_refusal(instance, zone, *, service=None):
 
 
 def _check_resource(account, service_region, resource_type, zone, instance, *, service=None):
-    _same_account(account, instance)
+    same_account(account, instance)
     if zone.region_id != service_region.pk:
         raise ConsoleError(f"Choose zones of {service_region.name}.", field="resources")
     if not zone.supports_privatelink:
@@ -449,7 +449,7 @@ def endpoint_create(
     Connecting → Connected when the service accepts automatically.
     """
     _require_activated(account)
-    _same_account(account, vpc, *security_groups, *[v for _, v in zones if v is not None])
+    same_account(account, vpc, *security_groups, *[v for _, v in zones if v is not None])
     name = validators.endpoint_name(name)
     if endpoint_type != Endpoint.EndpointType.INTERFACE:
         raise ConsoleError(
@@ -537,7 +537,7 @@ def _require_stable_endpoint(endpoint, what):
 @transaction.atomic
 def endpoint_delete(*, account, actor=None, endpoint):
     """Any stable state: the endpoint and its connection go Deleting, then disappear."""
-    _same_account(account, endpoint)
+    same_account(account, endpoint)
     locked = lifecycle.transition(
         endpoint,
         "delete_endpoint",
@@ -574,7 +574,7 @@ def endpoint_zones_settle(*, endpoint):
 
 @transaction.atomic
 def endpoint_add_zone(*, account, actor=None, endpoint, zone, vswitch):
-    _same_account(account, endpoint, vswitch)
+    same_account(account, endpoint, vswitch)
     service = endpoint.service
     if service is None:
         raise ConsoleError("The endpoint service no longer exists.", field="zone")
@@ -597,7 +597,7 @@ def endpoint_add_zone(*, account, actor=None, endpoint, zone, vswitch):
 
 @transaction.atomic
 def endpoint_remove_zone(*, account, actor=None, endpoint, endpoint_zone):
-    _same_account(account, endpoint)
+    same_account(account, endpoint)
     if endpoint_zone.endpoint_id != endpoint.pk:
         raise ConsoleError("The specified resource does not exist.", code="NotFound")
     if endpoint.zones.exclude(status=EndpointZone.Status.DELETING).count() <= 1:
@@ -614,7 +614,7 @@ def endpoint_remove_zone(*, account, actor=None, endpoint, endpoint_zone):
 
 @transaction.atomic
 def endpoint_attach_security_group(*, account, actor=None, endpoint, group):
-    _same_account(account, endpoint, group)
+    same_account(account, endpoint, group)
     current = list(endpoint.security_groups.all())
     if group in current:
         raise ConsoleError(f"The security group {group.id} is already attached.", field="group")
@@ -631,7 +631,7 @@ def endpoint_attach_security_group(*, account, actor=None, endpoint, group):
 
 @transaction.atomic
 def endpoint_detach_security_group(*, account, actor=None, endpoint, group):
-    _same_account(account, endpoint, group)
+    same_account(account, endpoint, group)
     groups = list(endpoint.security_groups.all())
     if group not in groups:
         raise ConsoleError("The specified resource does not exist.", code="NotFound")
@@ -842,6 +842,25 @@ def _vpc_dependents(vpc):
     return [f"endpoints {', '.join(ids)} are in it"] if ids else []
 
 
+def _service_advanced(service, from_state):
+    if from_state == EndpointService.Status.DELETING:
+        endpoint_service_finish_delete(service=service)
+
+
+def _endpoint_advanced(endpoint, from_state):
+    if from_state == Endpoint.Status.DELETING:
+        endpoint_finish_delete(endpoint=endpoint)
+    else:
+        endpoint_zones_settle(endpoint=endpoint)
+
+
+def _connection_advanced(connection, from_state):
+    connection_after_advance(connection=connection, from_state=from_state)
+
+
+lifecycle.after(EndpointService, _service_advanced)
+lifecycle.after(Endpoint, _endpoint_advanced)
+lifecycle.after(EndpointConnection, _connection_advanced)
 lifecycle.register_delete_guard(ClbInstance, _load_balancer_dependents)
 lifecycle.register_delete_guard(AlbInstance, _load_balancer_dependents)
 lifecycle.register_delete_guard(VSwitch, _vswitch_dependents)

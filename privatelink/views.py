@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from console import services as console_services
+from console.columns import CREATED, HISTORY, STATUS
 from console.generic import (
     HTMX_STOP_POLLING,
     Column,
@@ -27,7 +28,6 @@ from console.generic import (
     safe_next,
     writes_guarded,
 )
-from console.views import CREATED, HISTORY, STATUS
 
 from . import services
 from .forms import (
