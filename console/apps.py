@@ -7,8 +7,8 @@ class ConsoleConfig(AppConfig):
     verbose_name = "Console"
 
     def ready(self):
-        # The lifecycle enqueues this task; registering it here keeps lifecycle and tasks from
-        # importing each other.
         from . import lifecycle, tasks
 
+        # live: connects the change counters to model signals. The lifecycle enqueues the
+        # advance task; registering it here keeps lifecycle and tasks from importing each other.
         lifecycle.register_advance_task(tasks.advance_resource)

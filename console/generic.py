@@ -6,12 +6,14 @@ through ``model.objects.for_account(request.account)``, so another account's ID 
 construction. Under htmx a page renders only the fragment asked for.
 """
 
+import uuid
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,8 +24,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
 from .errors import ConsoleError
+from .models import IdempotencyKey
 
 HTMX_STOP_POLLING = 286
+IDEMPOTENCY_FIELD = "idempotency_key"
+
+
+class _AlreadyCreated(Exception):
+    """The form's token was used by a create that committed first."""
+
+
 # Page sizes of list pages, as the console offers them.
 PAGE_SIZES = {"10": 10, "20": 20, "50": 50, "100": 100}
 DEFAULT_PAGE_SIZE = "20"
@@ -212,6 +222,31 @@ def initial_from(query):
     }
 
 
+class _CountOf:
+    """Lets a Paginator count a cheaper queryset than the one it slices."""
+
+    def __init__(self, rows, count_rows):
+        self.rows, self.count_rows = rows, count_rows
+
+    def count(self):
+        return self.count_rows.count()
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+
+def paginate(request, queryset, *, count=None) -> dict:
+    """One page of ``queryset`` as the console's lists show it (``page``, ``page_size``…).
+
+    ``count``: a queryset with the same rows but without annotations, for the total.
+    """
+    page_size = request.GET.get("page_size", "")
+    page_size = int(page_size) if page_size in PAGE_SIZES else PAGE_SIZES[DEFAULT_PAGE_SIZE]
+    rows = queryset if count is None else _CountOf(queryset, count)
+    page = Paginator(rows, page_size).get_page(request.GET.get("page"))
+    return {"page": page, "page_size": page_size, "page_sizes": PAGE_SIZES}
+
+
 def htmx_redirect(request, url):
     if request.htmx:
         return HttpResponseClientRedirect(url)
@@ -257,15 +292,20 @@ class ResourceViews:
             queryset = queryset.select_related(*self.list_select_related)
         if self.list_prefetch:
             queryset = queryset.prefetch_related(*self.list_prefetch)
+        queryset = self.filtered(request, queryset)
+        # Explicit: Meta.ordering does not apply to the GROUP BY of annotated lists.
+        ordering = [*(self.model._meta.ordering or ["-pk"]), "pk"]
+        return self.annotate_list(queryset).order_by(*ordering)
+
+    def filtered(self, request, queryset):
+        """``queryset`` narrowed by the list's search box."""
         query = request.GET.get("q", "").strip()
         if query:
             condition = Q()
             for name in self.search_fields:
                 condition |= Q(**{f"{name}__icontains": query})
             queryset = queryset.filter(condition)
-        # Explicit: Meta.ordering does not apply to the GROUP BY of annotated lists.
-        ordering = [*(self.model._meta.ordering or ["-pk"]), "pk"]
-        return self.annotate_list(queryset).order_by(*ordering)
+        return queryset
 
     def annotate_list(self, queryset):
         return queryset
@@ -384,31 +424,33 @@ class ResourceViews:
         return {"resource": self, "product": self.product, **extra}
 
     def list_view(self, request):
-        page_size = request.GET.get("page_size", "")
-        page_size = int(page_size) if page_size in PAGE_SIZES else PAGE_SIZES[DEFAULT_PAGE_SIZE]
-        paginator = Paginator(self.list_queryset(request), page_size)
-        page = paginator.get_page(request.GET.get("page"))
-        for obj in page.object_list:
+        pages = paginate(request, self.list_queryset(request), count=self.count_queryset(request))
+        for obj in pages["page"].object_list:
             obj.live = self.polls(obj)
         context = self.base_context(
-            request,
-            objects=page.object_list,
-            page=page,
-            page_size=page_size,
-            page_sizes=PAGE_SIZES,
-            query=request.GET.get("q", ""),
+            request, objects=pages["page"].object_list, query=request.GET.get("q", ""), **pages
         )
         return render(request, self.list_template, context)
 
+    def count_queryset(self, request):
+        """The list's rows without annotations or joins: what the paginator counts."""
+        return self.filtered(request, self.get_queryset(request))
+
     def create_view(self, request):
         form_class = self.form_class
+        key = request.POST.get(IDEMPOTENCY_FIELD, "")[:64] or uuid.uuid4().hex
         if request.method == "POST":
+            done = self.created_before(request, key)
+            if done is not None:
+                return htmx_redirect(request, done)
             form = form_class(request.POST, **self.form_kwargs(request))
             if form.is_valid():
                 try:
-                    obj = self.perform_create(request, form)
+                    obj = self.create_once(request, form, key)
                 except ConsoleError as error:
                     form_error_from(form, error)
+                except _AlreadyCreated:
+                    return htmx_redirect(request, self.created_before(request, key))
                 else:
                     messages.success(request, f"{self.singular} {obj.pk} was created.")
                     return htmx_redirect(request, self.created_url(request, obj))
@@ -420,7 +462,30 @@ class ResourceViews:
             )
         else:
             form = form_class(initial=initial_from(request.GET), **self.form_kwargs(request))
-        return render(request, self.form_template, self.base_context(request, form=form))
+        context = self.base_context(request, form=form, idempotency_key=key)
+        return render(request, self.form_template, context)
+
+    def create_once(self, request, form, key):
+        """``perform_create`` and the form's token in one transaction: the second of two
+        submissions of one form (a retry, a double click) creates nothing."""
+        with transaction.atomic():
+            obj = self.perform_create(request, form)
+            try:
+                with transaction.atomic():
+                    IdempotencyKey.objects.create(
+                        account=acting_account(request), key=key, resource_id=obj.pk
+                    )
+            except IntegrityError:
+                raise _AlreadyCreated from None
+        return obj
+
+    def created_before(self, request, key):
+        """Where a form already submitted with ``key`` went (its resource, or the list)."""
+        done = IdempotencyKey.objects.filter(account=acting_account(request), key=key).first()
+        if done is None:
+            return None
+        obj = self.detail_queryset(request).filter(pk=done.resource_id).first()
+        return self.created_url(request, obj) if obj is not None else self.url("list")
 
     @property
     def tabs_by_slug(self):

@@ -5,15 +5,22 @@ with a message naming the current state, records the event and schedules the fol
 worker calls :func:`advance` to complete a transitional state. Both are idempotent.
 """
 
+import logging
+from contextvars import ContextVar
+
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 from django_fsm import can_proceed
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis import RedisError
 
 from .errors import DependencyViolation, StateRefused
 from .models import Account, Event
+
+log = logging.getLogger(__name__)
 
 # model -> [callable(obj) -> list of messages naming what depends on it]
 _delete_guards: dict = {}
@@ -82,12 +89,32 @@ def provision_delay(obj):
 def schedule_advance(obj, delay=None):
     """After the current transaction commits, ask the worker to complete ``obj``'s state."""
     advance_resource = _advance_task
-    label = obj._meta.label
-    pk, state = obj.pk, obj.status
     countdown = provision_delay(obj) if delay is None else delay
-    transaction.on_commit(
-        lambda: advance_resource.apply_async((label, pk, state), countdown=countdown)
-    )
+    enqueue(advance_resource, obj._meta.label, obj.pk, obj.status, countdown=countdown)
+
+
+# Set when a task could not be handed to the broker during this request (see ``enqueue``).
+dispatch_delayed: ContextVar[bool] = ContextVar("dispatch_delayed", default=False)
+
+
+def enqueue(task, *args, countdown=None) -> None:
+    """After the current transaction commits, send ``task(*args)`` to the worker.
+
+    With the broker (Redis) away the write is kept, nothing is raised: the resource stays in
+    its transitional state, ``dispatch_delayed`` tells the page to say so, and the reconciler
+    finishes it once Redis and the worker are back.
+    """
+
+    def send():
+        try:
+            task.apply_async(args, countdown=countdown)
+        except (KombuOperationalError, RedisError, OSError) as error:
+            log.warning(
+                "broker unavailable, %s%r left to the reconciler: %s", task.name, args, error
+            )
+            dispatch_delayed.set(True)
+
+    transaction.on_commit(send)
 
 
 def lock(model, pk):

@@ -1,13 +1,19 @@
 """Who is acting, for which account, in which region: set on every request."""
 
+from django.contrib import messages
 from django.db.models import Q
 
+from . import lifecycle, live
 from .catalogue import DEFAULT_REGION
 from .models import Account, Login, Region
 
 SESSION_REGION = "region_id"
 SESSION_VIEWING = "viewing_account_id"
 SESSION_ACTING = "acting_account_id"
+PROVISIONING_DELAYED = (
+    "Provisioning is delayed: the console cannot reach its worker right now. Your change is "
+    "saved and completes by itself when the worker is back (no need to try again)."
+)
 
 
 class ConsoleContextMiddleware:
@@ -20,6 +26,7 @@ class ConsoleContextMiddleware:
         request.read_only = False
         request.region = None
         request.switchable_accounts = ()
+        request.live_token = None
         if request.user.is_authenticated:
             login = Login.objects.select_related("account").filter(user=request.user).first()
             request.login = login
@@ -45,4 +52,10 @@ class ConsoleContextMiddleware:
                 Region.objects.filter(pk=region_id).first()
                 or Region.objects.filter(pk=DEFAULT_REGION).first()
             )
-        return self.get_response(request)
+            # Before the view reads anything: the version its live fragments will carry.
+            live.watch(request)
+        lifecycle.dispatch_delayed.set(False)
+        response = self.get_response(request)
+        if lifecycle.dispatch_delayed.get():
+            messages.warning(request, PROVISIONING_DELAYED)
+        return response

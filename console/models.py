@@ -124,6 +124,10 @@ class Resource(FSMModelMixin, models.Model):
     class Meta:
         abstract = True
         ordering = ["-created_at"]
+        # What every list page asks: one account's rows in one region, newest first.
+        indexes = [
+            models.Index(fields=["account", "region", "-created_at"], name="%(class)s_list"),
+        ]
 
     def __str__(self):
         return self.name or self.id
@@ -140,6 +144,23 @@ class Resource(FSMModelMixin, models.Model):
     @property
     def is_transitional(self):
         return getattr(self, "status", None) in self.TRANSITIONAL
+
+
+class IdempotencyKey(models.Model):
+    """A create form's one-time token: a retried or double-submitted create makes one resource."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    resource_id = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="unique_idempotency_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.key} → {self.resource_id}"
 
 
 class Event(models.Model):
@@ -288,6 +309,9 @@ class SecurityGroupRule(models.Model):
 
     def __str__(self):
         return f"{self.get_direction_display()} {self.get_policy_display()} {self.protocol}"
+
+    def live_accounts(self):
+        return [self.group.account_id]
 
     @property
     def port_range(self):

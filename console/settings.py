@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Answers unchanged live polls before sessions and auth touch the database.
+    "console.live.LiveMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,6 +159,16 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Celery ---------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6380/0")
+# Sessions read from Redis (no database query per request) and fall back to the database.
+CACHES = {
+    "default": {
+        "BACKEND": "console.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "console",
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -166,6 +178,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A page that hands work to the worker waits at most ~0.3 s for an unreachable Redis.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.2,
+}
 # A task held by a worker that died is handed out again after this many seconds; the
 # reconciler finishes anything that stays stuck meanwhile.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -181,7 +200,9 @@ FAST_PROVISION_DELAY = env_float("FAST_PROVISION_DELAY", 0.3)
 RECONCILE_AFTER = env_float("RECONCILE_AFTER", 30.0)
 RECONCILE_INTERVAL = env_float("RECONCILE_INTERVAL", 10.0)
 # How often a transitional status badge asks for news, in milliseconds.
-STATUS_POLL_MS = int(os.environ.get("STATUS_POLL_MS", "1000"))
+STATUS_POLL_MS = int(os.environ.get("STATUS_POLL_MS", "750"))
+# A live poll's "unchanged" answer trusts its snapshot this long (bounds a lost change signal).
+LIVE_MAX_AGE = env_float("LIVE_MAX_AGE", 30.0)
 
 # Seconds between the health checker's ticks; each tick probes what its interval makes due.
 HEALTH_CHECK_TICK = env_float("HEALTH_CHECK_TICK", 1.0)

@@ -48,6 +48,9 @@ class LabRun(models.Model):
     def __str__(self):
         return f"{self.label} ({self.lab})"
 
+    def live_accounts(self):
+        return [self.account_a_id, self.account_b_id]
+
     @property
     def accounts(self):
         return [a for a in (self.account_a, self.account_b) if a is not None]

@@ -228,6 +228,13 @@ def classroom_delete(*, classroom):
     Account.objects.filter(pk__in=[a.pk for a in accounts]).delete()
 
 
+def run_for_request(request):
+    """The acting account's lab run, looked up once per request (panel, context processor)."""
+    if not hasattr(request, "lab_run"):
+        request.lab_run = run_for_account(getattr(request, "account", None))
+    return request.lab_run
+
+
 def run_for_account(account):
     """The lab run an account belongs to, if any."""
     if account is None:

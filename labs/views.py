@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from console import live
 from console.errors import ConsoleError
 from console.generic import form_error_from
 from console.middleware import SESSION_ACTING, SESSION_REGION, SESSION_VIEWING
@@ -110,11 +111,13 @@ def start(request, lab):
 
 def panel(request):
     """The lab panel's steps (polled by htmx, so they tick live)."""
-    run = services.run_for_account(request.account)
+    run = services.run_for_request(request)
     if run is None:
-        return render(request, "labs/partials/panel_body.html", {"run": None})
+        return render(request, "labs/partials/panel_steps.html", {"run": None})
+    # A pair's panel shows the partner's work too: it watches both accounts.
+    live.watch(request, run.live_accounts())
     context = {"run": run, **progress_of(run), "timeline": timeline_of(run, request.account)}
-    return render(request, "labs/partials/panel_body.html", context)
+    return render(request, "labs/partials/panel_steps.html", context)
 
 
 @require_POST
@@ -165,9 +168,13 @@ def classes(request):
 def classroom(request, pk):
     require_instructor(request)
     room = get_object_or_404(Classroom, pk=pk)
+    # Snapshot every seat's accounts before reading anything the rows show.
+    live.watch(
+        request, [pk for ids in room.runs.values_list("account_a", "account_b") for pk in ids]
+    )
     runs = room.runs.select_related("account_a", "account_b").prefetch_related("logins__user")
     rows = [{"run": run, **progress_of(run)} for run in runs]
-    template = "labs/partials/class_rows.html" if request.htmx else "labs/class.html"
+    template = "labs/partials/class_body.html" if request.htmx else "labs/class.html"
     return render(request, template, {"classroom": room, "rows": rows, "now": timezone.now()})
 
 

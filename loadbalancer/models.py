@@ -356,6 +356,9 @@ class AlbZoneMapping(models.Model):
     def __str__(self):
         return f"{self.alb_id} {self.zone_id} {self.address}"
 
+    def live_accounts(self):
+        return [self.alb.account_id]
+
 
 class AlbServerGroup(HealthCheckFields, Resource):
     id_prefix = "sgp-"

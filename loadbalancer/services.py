@@ -272,8 +272,7 @@ def _probe_soon_clb(listener):
     if listener.is_checking:
         from .tasks import probe_listener
 
-        pk = listener.pk
-        transaction.on_commit(lambda: probe_listener.delay(pk))
+        lifecycle.enqueue(probe_listener, listener.pk)
 
 
 def _set_listener_state(listener, method, actor, refused):

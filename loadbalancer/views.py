@@ -15,6 +15,7 @@ from console.generic import (
     ResourceViews,
     Tab,
     acting_account,
+    paginate,
 )
 from console.models import EcsInstance
 
@@ -72,7 +73,8 @@ def clb_listeners_tab(request, obj):
 
 
 def clb_servers_tab(request, obj):
-    return {"backends": selectors.clb_backends(clb=obj)}
+    pages = paginate(request, selectors.clb_backends(clb=obj))
+    return {"backends": pages["page"].object_list, **pages}
 
 
 CLB_WIZARD_STEPS = [
@@ -540,7 +542,8 @@ class AlbInstanceViews(ResourceViews):
 
 
 def server_group_backends_tab(request, obj):
-    return {"backends": selectors.server_group_backends(group=obj)}
+    pages = paginate(request, selectors.server_group_backends(group=obj).order_by("id"))
+    return {"backends": pages["page"].object_list, **pages}
 
 
 class ServerGroupViews(ResourceViews):

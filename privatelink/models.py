@@ -137,6 +137,9 @@ class ServiceResource(models.Model):
     def __str__(self):
         return f"{self.service_id} {self.zone_id} {self.resource_id}"
 
+    def live_accounts(self):
+        return [self.service.account_id]
+
     @property
     def resource(self):
         return self.clb if self.resource_type == ResourceType.CLB else self.alb
@@ -161,6 +164,9 @@ class WhitelistEntry(models.Model):
 
     def __str__(self):
         return f"{self.service_id} {self.uid}"
+
+    def live_accounts(self):
+        return [self.service.account_id]
 
 
 class Endpoint(Resource):
@@ -199,6 +205,15 @@ class Endpoint(Resource):
 
     class Meta(Resource.Meta):
         verbose_name = "endpoint"
+
+    def live_accounts(self):
+        """The consumer, and the provider whose connections table lists this endpoint."""
+        provider = (
+            EndpointService.objects.filter(pk=self.service_id).values_list("account_id", flat=True)
+            if self.service_id
+            else []
+        )
+        return [self.account_id, *provider]
 
     @transition(field=status, source=Status.CREATING, target=Status.ACTIVE)
     def finish_create(self):
@@ -252,6 +267,9 @@ class EndpointZone(models.Model):
 
     def __str__(self):
         return f"{self.endpoint_id} {self.zone_id} {self.ip}"
+
+    def live_accounts(self):
+        return self.endpoint.live_accounts()
 
     @property
     def is_transitional(self):
@@ -329,6 +347,10 @@ class EndpointConnection(FSMModelMixin, models.Model):
 
     def __str__(self):
         return f"{self.endpoint_id} → {self.service_ref} ({self.status})"
+
+    def live_accounts(self):
+        """Consumer and provider both watch a connection."""
+        return [self.account_id, self.service.account_id if self.service_id else None]
 
     @property
     def is_transitional(self):
@@ -437,6 +459,9 @@ class ConnectionEvent(models.Model):
 
     def __str__(self):
         return f"{self.connection_id} {self.action} {self.from_state}→{self.to_state}"
+
+    def live_accounts(self):
+        return self.connection.live_accounts()
 
     def actor_for(self, account):
         """How the viewer ``account`` sees who did it."""

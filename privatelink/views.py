@@ -6,11 +6,8 @@ its own endpoint. What the provider sees of the consumer: endpoint ID, endpoint 
 owner's UID.
 """
 
-import hashlib
-
 from django.contrib import messages
 from django.db.models import Count, Prefetch
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
@@ -25,6 +22,7 @@ from console.generic import (
     acting_account,
     htmx_redirect,
     initial_from,
+    paginate,
     safe_next,
     writes_guarded,
 )
@@ -127,34 +125,24 @@ def service_resources_tab(request, obj):
 
 
 def provider_connections(service):
-    return list(
+    return (
         service.connections.select_related("endpoint", "account")
         .prefetch_related("endpoint__zones__zone", EVENTS_PREFETCH)
         .order_by("-created_at", "pk")
     )
 
 
-def connections_signature(service):
-    """Changes whenever a connection appears, goes, or changes (what the table shows)."""
-    rows = service.connections.order_by("pk").values_list(
-        "pk", "status", "bandwidth", "request_count", "modified_at"
-    )
-    zones = EndpointZone.objects.filter(endpoint__connection__service=service).values_list(
-        "pk", "status"
-    )
-    text = repr(list(rows)) + repr(sorted(zones))
-    return hashlib.sha1(text.encode()).hexdigest()[:16]
-
-
 def service_connections_tab(request, obj):
+    """One page of the service's connections (the table polls; see ``console.live``)."""
     account = acting_account(request)
-    connections = provider_connections(obj)
+    pages = paginate(request, provider_connections(obj), count=obj.connections.all())
+    connections = pages["page"].object_list
     for connection in connections:
         connection.history = connection_history(connection, account)
         connection.owner_label = (
             "Current Account" if connection.account_id == account.pk else connection.account.uid
         )
-    return {"connections": connections, "signature": connections_signature(obj)}
+    return {"connections": connections, **pages}
 
 
 def service_whitelist_tab(request, obj):
@@ -400,10 +388,8 @@ class EndpointServiceViews(PrivateLinkViews):
         return super().detail_view(request, pk, tab)
 
     def connections_fragment(self, request, pk):
-        """The polled connections table: 204 (nothing to swap) while nothing changed."""
+        """The polled connections table (an unchanged poll never gets here: ``console.live``)."""
         service = self.get_object(request, pk)
-        if request.GET.get("sig") == connections_signature(service):
-            return HttpResponse(status=204)
         context = self.base_context(request, obj=service)
         context.update(service_connections_tab(request, service))
         return render(request, "privatelink/partials/connections_table.html", context)

@@ -59,7 +59,11 @@ def _use_broker(url):
     app.conf.broker_url = url
     if app._pool is not None:
         app._pool.force_close_all()
-    app._after_fork()  # forgets the connection and producer pools, nothing else
+    app._after_fork()  # forgets the app's connection and producer pools, nothing else
+    # kombu keeps producer pools per broker URL too; a closed one must not come back.
+    from kombu import pools
+
+    pools.reset()
 
 
 def _free_port():
@@ -201,6 +205,17 @@ def redis_server():
             proc.kill()
             proc.wait()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def live_redis(redis_server):
+    """Live pages' change counters (``console.live``) and the session cache: a real Redis."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": redis_server}}
+    with override_settings(CACHES=caches):
+        yield redis_server
 
 
 # --- Celery: a real worker ------------------------------------------------------------------

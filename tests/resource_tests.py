@@ -10,6 +10,8 @@ Subclass :class:`ResourceTests` in a test module and set:
 - ``deletable``: whether the type has a Delete.
 """
 
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -85,6 +87,20 @@ class ResourceTests:
         before = self.model.objects.for_account(account_a).count()
         response = client_a.post(self.resource.url("create"), data)
         assert response.status_code == 302, response.content.decode()[:3000]
+        assert self.model.objects.for_account(account_a).count() == before + 1
+
+    def test_create_submitted_twice_makes_one(self, client_a, account_a):
+        """A retried or double-clicked OK: the form's one-time token makes one resource."""
+        data = self.create_data(account_a)
+        if data is None:
+            return
+        page = client_a.get(self.resource.url("create")).content.decode()
+        key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page).group(1)
+        before = self.model.objects.for_account(account_a).count()
+        first = client_a.post(self.resource.url("create"), {**data, "idempotency_key": key})
+        second = client_a.post(self.resource.url("create"), {**data, "idempotency_key": key})
+        assert first.status_code == second.status_code == 302
+        assert second["Location"] == first["Location"]
         assert self.model.objects.for_account(account_a).count() == before + 1
 
     def test_create_with_nothing_filled_creates_nothing(self, client_a, account_a):

@@ -1,5 +1,9 @@
+from urllib.parse import quote
+
 from django import template
 from django.utils.html import format_html
+
+from console.live import PARAM
 
 register = template.Library()
 
@@ -45,3 +49,14 @@ def action_enabled(action, obj):
 @register.simple_tag(takes_context=True)
 def resource_url(context, resource, kind, obj=None, **kwargs):
     return resource.url(kind, obj, **kwargs)
+
+
+@register.simple_tag(takes_context=True)
+def live_query(context, first=False):
+    """``&live=<token>`` (``?live=`` with ``first``) for a poll URL: the request's snapshot
+    of the counters it shows. Empty when the page took no snapshot (Redis away): the poll
+    then always renders.
+    """
+    request = context.get("request")
+    token = getattr(request, "live_token", None)
+    return f"{'?' if first else '&'}{PARAM}={quote(token, safe='')}" if token else ""

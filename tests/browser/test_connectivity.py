@@ -50,7 +50,7 @@ def test_lab1_open_browser_then_deny(live_url, page, login, account_a, user_a):
     page.goto(f"{live_url}/privatelink/endpoint-services/{lab.service.pk}/connections/")
     row = page.locator(f"#connection-{lab.endpoint.pk}")
     expect(row).to_contain_text("1 request")
-    row.get_by_role("button", name="Deny").click()
+    row.get_by_role("button", name="Deny", exact=True).click()
     expect(page.locator(f"#connection-{lab.endpoint.pk}")).to_have_attribute(
         "data-status", re.compile("Disconnecting|Disconnected"), timeout=15_000
     )

@@ -130,7 +130,7 @@ def open_browser(page, instance_name, address):
 def create_clb(page, account, vpc2, vsw2):
     """Step "clb": the internal-facing, Pay-As-You-Go, Multi-zone CLB in VPC2."""
     nav(page, "Server Load Balancer", "Instances")
-    page.get_by_role("link", name="Create CLB").click()
+    page.get_by_role("link", name="Create CLB", exact=True).click()
     form = page.locator("form.console-form")
     pick(form, "Billing Method", option_label="Pay-As-You-Go")
     pick(form, "Region", option_label="Germany (Frankfurt)")
@@ -143,7 +143,7 @@ def create_clb(page, account, vpc2, vsw2):
     pick(form, "VPCId", vpc2)
     pick(form, "vSwitch", vsw2)
     pick(form, "IP Version", option_label="IPv4")
-    page.get_by_role("button", name="Buy Now").click()
+    page.get_by_role("button", name="Buy Now", exact=True).click()
     expect(page).to_have_url(re.compile(r"/clb-instances/$"))
     clb = ClbInstance.objects.get(account=account)
     row = page.locator(f"#row-{clb.pk}")
@@ -155,27 +155,29 @@ def create_clb(page, account, vpc2, vsw2):
 def configure_clb_listener(page, clb, backends):
     """Step "listener": TCP 80 → the default server group with ECS2 and ECS3 (weight 100,
     port 80), the default health check; both backends become Normal. ``backends``: name → ID."""
-    page.locator(f"#row-{clb.pk}").get_by_role("link", name="Configure Listener").click()
+    page.locator(f"#row-{clb.pk}").get_by_role(
+        "link", name="Configure Listener", exact=True
+    ).click()
     page.get_by_label("TCP", exact=True).check()
     page.get_by_label("Listening Port").fill("80")
-    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next", exact=True).click()
     expect(page.get_by_label("Default Server Group")).to_be_checked()
-    page.get_by_role("button", name="Add More").click()
+    page.get_by_role("button", name="Add More", exact=True).click()
     for name in backends:
         page.get_by_label(name, exact=True).check()
-    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next", exact=True).click()
     for pk in backends.values():
         expect(page.locator(f"#server-{pk}").get_by_label("Weight")).to_have_value("100")
-    page.get_by_role("button", name="Add").click()
+    page.get_by_role("button", name="Add", exact=True).click()
     for pk in backends.values():
         page.locator(f"#server-{pk}").get_by_label("Port").fill("80")
-    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next", exact=True).click()
     expect(page.get_by_label("Enable Health Check")).to_be_checked()
-    page.get_by_role("button", name="Next").click()
-    page.get_by_role("button", name="Submit").click()
-    page.get_by_role("link", name="OK").click()
+    page.get_by_role("button", name="Next", exact=True).click()
+    page.get_by_role("button", name="Submit", exact=True).click()
+    page.get_by_role("link", name="OK", exact=True).click()
     page.get_by_role("link", name=clb.name).click()
-    page.get_by_role("link", name="Default Server Group").click()
+    page.get_by_role("link", name="Default Server Group", exact=True).click()
     for pk in backends.values():
         badge = page.locator(f"tr[data-instance='{pk}'] .health .badge")
         expect(badge).to_have_text("Normal", timeout=HEALTH)
@@ -184,7 +186,7 @@ def configure_clb_listener(page, clb, backends):
 def create_clb_service(page, account, clb, description):
     """Step "service": the CLB in Zone B; auto-accept No; zone affinity Yes; a description."""
     nav(page, "PrivateLink", "Endpoint Service")
-    page.get_by_role("link", name="Create Endpoint Service").click()
+    page.get_by_role("link", name="Create Endpoint Service", exact=True).click()
     types = page.get_by_role("group", name="Service Resource Type")
     expect(types.get_by_label("CLB", exact=True)).to_be_checked()
     resources = page.get_by_role("group", name="Select Service Resource")
@@ -197,7 +199,7 @@ def create_clb_service(page, account, clb, description):
         "Yes", exact=True
     ).check()
     page.get_by_label("Description").fill(description)
-    page.get_by_role("button", name="OK").click()
+    page.get_by_role("button", name="OK", exact=True).click()
     service = EndpointService.objects.get(account=account)
     expect(page.locator("#detail-head .badge")).to_have_text("Available", timeout=LIVE)
     expect(page.locator("#auto-accept")).to_have_text("No")
@@ -208,7 +210,7 @@ def create_clb_service(page, account, clb, description):
 def create_endpoint_by_name(page, account, service_name, vpc1, sg1, vsw1, zone="eu-central-1b"):
     """Step "endpoint": Add by Service Name, VPC1, SG1, Zone B with the VPC1 vSwitch."""
     nav(page, "PrivateLink", "Endpoints")
-    page.get_by_role("link", name="Create Endpoint").click()
+    page.get_by_role("link", name="Create Endpoint", exact=True).click()
     page.get_by_label("Endpoint Name").fill("ep-lab")
     expect(page.get_by_label("Interface Endpoint")).to_be_checked()
     expect(page.get_by_label("Add by Service Name")).to_be_checked()
@@ -222,7 +224,7 @@ def create_endpoint_by_name(page, account, service_name, vpc1, sg1, vsw1, zone="
     zones = page.get_by_role("group", name="Zone and vSwitch")
     pick(zones, "Zone", zone)
     pick(zones, "vSwitch", vsw1)
-    page.get_by_role("button", name="OK").click()
+    page.get_by_role("button", name="OK", exact=True).click()
     endpoint = Endpoint.objects.get(account=account)
     expect(page.locator("#connection-badge")).to_have_text("Disconnected", timeout=LIVE)
     return endpoint
@@ -232,18 +234,18 @@ def allow_connection(page, service, endpoint, *, auto_allocate=False, owner=None
     """Step "allow": the service → Endpoint Connections → Allow → OK; Connected, 1024 Mbps."""
     nav(page, "PrivateLink", "Endpoint Service")
     page.get_by_role("link", name=service.pk, exact=True).click()
-    page.get_by_role("link", name="Endpoint Connections").click()
+    page.get_by_role("link", name="Endpoint Connections", exact=True).click()
     row = page.locator(f"#connection-{endpoint.pk}")
     expect(row.locator(".connection-status")).to_have_text("Disconnected", timeout=LIVE)
     if owner is not None:
         expect(row.locator(".owner")).to_have_text(owner)
-    row.get_by_role("link", name="Allow").click()
+    row.get_by_role("link", name="Allow", exact=True).click()
     expect(page.get_by_role("heading", name="Allow Connection")).to_be_visible()
     if auto_allocate:
         box = page.get_by_label("Allow connections and automatically allocate service resources")
         box.check()
         expect(box).to_be_checked()
-    page.get_by_role("button", name="OK").click()
+    page.get_by_role("button", name="OK", exact=True).click()
     row = page.locator(f"#connection-{endpoint.pk}")
     expect(row.locator(".connection-status")).to_have_text("Connected", timeout=LIVE)
     expect(row).to_contain_text("1024 Mbps")
@@ -316,8 +318,8 @@ def test_lab2_walkthrough(request, celery_beat, live_url, new_context, login, ca
 
     # 1. Account A activates PrivateLink (first use).
     nav(a, "PrivateLink", "Endpoints")
-    a.get_by_role("button", name="Activate PrivateLink").click()
-    expect(a.get_by_role("link", name="Create Endpoint")).to_be_visible()
+    a.get_by_role("button", name="Activate PrivateLink", exact=True).click()
+    expect(a.get_by_role("link", name="Create Endpoint", exact=True)).to_be_visible()
     walk.done(a, "activate")
 
     # 2–4. Account B: the CLB, its listener, the endpoint service.
@@ -333,15 +335,15 @@ def test_lab2_walkthrough(request, celery_beat, live_url, new_context, login, ca
     uid = copied(a.locator(".menu-row", has=a.locator("#account-uid")))
     assert uid == account_a.uid
     a.get_by_label("Account menu").click()
-    b.get_by_role("link", name="Service Whitelist").click()
-    b.get_by_role("link", name="Add Whitelist Account").click()
+    b.get_by_role("link", name="Service Whitelist", exact=True).click()
+    b.get_by_role("link", name="Add Whitelist Account", exact=True).click()
     b.get_by_label("Account ID").fill(uid)
-    b.get_by_role("button", name="OK").click()
+    b.get_by_role("button", name="OK", exact=True).click()
     expect(b.locator(f"#whitelist-{uid}")).to_be_visible()
     walk.done(b, "whitelist")
 
     # 6. Account A: the endpoint by the service name B hands over.
-    b.get_by_role("link", name="Basic information").click()
+    b.get_by_role("link", name="Basic information", exact=True).click()
     service_name = copied(b.locator("#service-name"))
     endpoint = create_endpoint_by_name(
         a, account_a, service_name, res["VPC1"], res["SG1"], res["VSW1"]
@@ -378,7 +380,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
 
     # 1. The internal ALB in zones H and I, Static IP, Basic.
     nav(page, "ALB", "Instances")
-    page.get_by_role("link", name="Create ALB").click()
+    page.get_by_role("link", name="Create ALB", exact=True).click()
     form = page.locator("form.console-form")
     pick(form, "Network Type", option_label="Internal")
     pick(form, "VPC", res["VPC2"])
@@ -390,7 +392,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
     pick(form, "Edition", option_label="Basic")
     page.get_by_label("Instance Name").fill("alb-lab3")
     pick(form, "Resource Group", option_label="Default Resource Group")
-    page.get_by_role("button", name="Buy Now").click()
+    page.get_by_role("button", name="Buy Now", exact=True).click()
     expect(page).to_have_url(re.compile(r"/alb-instances/$"))
     alb = AlbInstance.objects.get(account=account)
     expect(page.locator(f"#row-{alb.pk} .badge")).to_have_text("Active", timeout=LIVE)
@@ -398,7 +400,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
 
     # 2. Server group RS1 with ECS03 and ECS04 on port 80, weight 100.
     nav(page, "ALB", "Server Groups")
-    page.get_by_role("link", name="Create Server Group").click()
+    page.get_by_role("link", name="Create Server Group", exact=True).click()
     page.get_by_label("Instance", exact=True).check()
     page.get_by_label("Server Group Name").fill("RS1")
     form = page.locator("form.console-form")
@@ -407,20 +409,20 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
     pick(form, "Scheduling Algorithm", option_label="Weighted Round Robin")
     expect(page.get_by_label("Session Persistence")).not_to_be_checked()
     expect(page.get_by_label("Configure Health Check")).to_be_checked()
-    page.get_by_role("button", name="Create").click()
+    page.get_by_role("button", name="Create", exact=True).click()
     expect(page).to_have_url(re.compile(r"/server-groups/$"))
     group = AlbServerGroup.objects.get(account=account)
-    page.get_by_role("link", name="RS1").click()
-    page.get_by_role("link", name="Backend Servers").click()
-    page.get_by_role("link", name="Add Backend Server").click()
+    page.get_by_role("link", name="RS1", exact=True).click()
+    page.get_by_role("link", name="Backend Servers", exact=True).click()
+    page.get_by_role("link", name="Add Backend Server", exact=True).click()
     page.get_by_label("ECS03", exact=True).check()
     page.get_by_label("ECS04", exact=True).check()
-    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next", exact=True).click()
     for name in ("ECS03", "ECS04"):
         server = page.locator(f"#server-{res[name]}")
         server.get_by_label("Port").fill("80")
         expect(server.get_by_label("Weight")).to_have_value("100")
-    page.get_by_role("button", name="OK").click()
+    page.get_by_role("button", name="OK", exact=True).click()
     for name in ("ECS03", "ECS04"):
         cell = page.locator(f"tr[data-instance='{res[name]}'] .health .badge")
         expect(cell).to_have_text("Healthy", timeout=HEALTH)
@@ -428,17 +430,17 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
 
     # 3. The HTTP:80 listener → RS1; its health shows Healthy.
     nav(page, "ALB", "Instances")
-    page.get_by_role("link", name="alb-lab3").click()
+    page.get_by_role("link", name="alb-lab3", exact=True).click()
     page.get_by_role("link", name="Listener", exact=True).click()
-    page.get_by_role("link", name="Create Listener").click()
+    page.get_by_role("link", name="Create Listener", exact=True).click()
     page.get_by_label("HTTP", exact=True).check()
     page.get_by_label("Listener Port").fill("80")
     page.get_by_label("Listener Name").fill("lab3-http")
-    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next", exact=True).click()
     page.get_by_label("Server Group").select_option(group.pk)
-    page.get_by_role("button", name="Next").click()
-    page.get_by_role("button", name="Submit").click()
-    page.get_by_role("link", name="OK").click()
+    page.get_by_role("button", name="Next", exact=True).click()
+    page.get_by_role("button", name="Submit", exact=True).click()
+    page.get_by_role("link", name="OK", exact=True).click()
     listener_row = page.locator("#alb-listeners tbody tr").first
     expect(listener_row.locator(".badge").first).to_have_text("Running", timeout=LIVE)
     expect(listener_row.locator(".listener-health .badge")).to_have_text("Healthy", timeout=HEALTH)
@@ -447,7 +449,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
     # 4. The endpoint service: ALB in Zone H and (another zone) Zone I; auto-accept No,
     # zone affinity No.
     nav(page, "PrivateLink", "Endpoint Service")
-    page.get_by_role("link", name="Create Endpoint Service").click()
+    page.get_by_role("link", name="Create Endpoint Service", exact=True).click()
     alb_type = page.get_by_role("group", name="Service Resource Type").get_by_label(
         "ALB", exact=True
     )
@@ -459,7 +461,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
     pick(resources.locator("#row-0"), "Zone", "cn-hangzhou-h")
     pick(resources.locator("#row-0"), "Service Resource", alb.pk)
     with page.expect_response(lambda r: "add_row=1" in r.url):
-        resources.get_by_role("button", name="+Add Resource from Another Zone").click()
+        resources.get_by_role("button", name="+Add Resource from Another Zone", exact=True).click()
     htmx_settled(page)
     pick(resources.locator("#row-1"), "Zone", "cn-hangzhou-i")
     pick(resources.locator("#row-1"), "Service Resource", alb.pk)
@@ -470,7 +472,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
         "No", exact=True
     ).check()
     page.get_by_label("Description").fill("Lab 3: the ALB in two zones")
-    page.get_by_role("button", name="OK").click()
+    page.get_by_role("button", name="OK", exact=True).click()
     service = EndpointService.objects.get(account=account)
     expect(page.locator("#detail-head .badge")).to_have_text("Available", timeout=LIVE)
     expect(page.locator("#zone-affinity")).to_have_text("No")
@@ -479,7 +481,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
     # 5. The endpoint: Select Service, VPC1, SG1, Zone H + its vSwitch and (+Add vSwitch)
     # Zone I + its vSwitch.
     nav(page, "PrivateLink", "Endpoints")
-    page.get_by_role("link", name="Create Endpoint").click()
+    page.get_by_role("link", name="Create Endpoint", exact=True).click()
     page.get_by_label("Endpoint Name").fill("ep-lab3")
     expect(page.get_by_label("Interface Endpoint")).to_be_checked()
     with page.expect_response(lambda r: "fragment=form" in r.url):
@@ -492,11 +494,11 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
     pick(zones.locator("#row-0"), "Zone", "cn-hangzhou-h")
     pick(zones.locator("#row-0"), "vSwitch", res["VSW1-H"])
     with page.expect_response(lambda r: "add_row=1" in r.url):
-        zones.get_by_role("button", name="+Add vSwitch").click()
+        zones.get_by_role("button", name="+Add vSwitch", exact=True).click()
     htmx_settled(page)
     pick(zones.locator("#row-1"), "Zone", "cn-hangzhou-i")
     pick(zones.locator("#row-1"), "vSwitch", res["VSW1-I"])
-    page.get_by_role("button", name="OK").click()
+    page.get_by_role("button", name="OK", exact=True).click()
     endpoint = Endpoint.objects.get(account=account)
     expect(page.locator("#connection-badge")).to_have_text("Disconnected", timeout=LIVE)
     walk.done(page, "endpoint")
@@ -508,7 +510,7 @@ def test_lab3_walkthrough(request, celery_beat, live_url, new_context, login, ca
     # 7. ECS01 (Zone H) → the Zone H domain; ECS02 (Zone I) → the Zone I domain.
     nav(page, "PrivateLink", "Endpoints")
     page.get_by_role("link", name="ep-lab3", exact=True).click()
-    page.get_by_role("link", name="Zones and ENIs").click()
+    page.get_by_role("link", name="Zones and ENIs", exact=True).click()
     zone_domains, enis = {}, {}
     for zone in ("cn-hangzhou-h", "cn-hangzhou-i"):
         row = page.locator(f"#zone-{zone}")

@@ -78,14 +78,14 @@ def test_lab2_two_accounts_live(request, celery_beat, live_url, new_context, log
     # Step 1 — Account A activates PrivateLink on the activation page.
     nav(a, "PrivateLink", "Endpoints")
     expect(a.get_by_role("heading", name="PrivateLink")).to_be_visible()
-    a.get_by_role("button", name="Activate PrivateLink").click()
-    expect(a.get_by_role("link", name="Create Endpoint")).to_be_visible()
+    a.get_by_role("button", name="Activate PrivateLink", exact=True).click()
+    expect(a.get_by_role("link", name="Create Endpoint", exact=True)).to_be_visible()
     account_a.refresh_from_db()
     assert account_a.privatelink_activated
 
     # Step 2 — Account B: the internal-facing Pay-As-You-Go CLB in VPC2.
     nav(b, "Server Load Balancer", "Instances")
-    b.get_by_role("link", name="Create CLB").click()
+    b.get_by_role("link", name="Create CLB", exact=True).click()
     choose(b, "Billing Method", option_label="Pay-As-You-Go")
     choose(b, "Zone Type", option_label="Multi-zone")
     choose(b, "Primary Zone", "eu-central-1b")
@@ -94,37 +94,37 @@ def test_lab2_two_accounts_live(request, celery_beat, live_url, new_context, log
     choose(b, "SLB instance", option_label="Intranet")
     choose(b, "VPCId", vpc2.pk)
     choose(b, "vSwitch", vsw2.pk)
-    b.get_by_role("button", name="Buy Now").click()
+    b.get_by_role("button", name="Buy Now", exact=True).click()
     clb = ClbInstance.objects.get()
     row = b.locator(f"#row-{clb.pk}")
     expect(row.locator(".badge")).to_have_text("Active", timeout=LIVE)
 
     # Step 3 — TCP listener 80 → ECS2 + ECS3, weight 100, port 80; both backends Normal.
-    row.get_by_role("link", name="Configure Listener").click()
+    row.get_by_role("link", name="Configure Listener", exact=True).click()
     b.get_by_label("TCP", exact=True).check()
     b.get_by_label("Listening Port").fill("80")
-    b.get_by_role("button", name="Next").click()
-    b.get_by_role("button", name="Add More").click()
+    b.get_by_role("button", name="Next", exact=True).click()
+    b.get_by_role("button", name="Add More", exact=True).click()
     b.get_by_label("ECS2", exact=True).check()
     b.get_by_label("ECS3", exact=True).check()
-    b.get_by_role("button", name="Next").click()
-    b.get_by_role("button", name="Add").click()
+    b.get_by_role("button", name="Next", exact=True).click()
+    b.get_by_role("button", name="Add", exact=True).click()
     for instance in (ecs2, ecs3):
         b.locator(f"#server-{instance.pk}").get_by_label("Port").fill("80")
-    b.get_by_role("button", name="Next").click()
-    b.get_by_role("button", name="Next").click()
-    b.get_by_role("button", name="Submit").click()
-    b.get_by_role("link", name="OK").click()
+    b.get_by_role("button", name="Next", exact=True).click()
+    b.get_by_role("button", name="Next", exact=True).click()
+    b.get_by_role("button", name="Submit", exact=True).click()
+    b.get_by_role("link", name="OK", exact=True).click()
     b.get_by_role("link", name=clb.name).click()
-    b.get_by_role("link", name="Default Server Group").click()
+    b.get_by_role("link", name="Default Server Group", exact=True).click()
     for instance in (ecs2, ecs3):
         cell = b.locator(f"tr[data-instance='{instance.pk}'] .health .badge")
         expect(cell).to_have_text("Normal", timeout=HEALTH_TIMEOUT)
 
     # Step 4 — Account B: the endpoint service (Zone B, the CLB, auto-accept No, affinity Yes).
     nav(b, "PrivateLink", "Endpoint Service")
-    b.get_by_role("button", name="Activate PrivateLink").click()
-    b.get_by_role("link", name="Create Endpoint Service").click()
+    b.get_by_role("button", name="Activate PrivateLink", exact=True).click()
+    b.get_by_role("link", name="Create Endpoint Service", exact=True).click()
     expect(b.get_by_role("group", name="Service Resource Type").get_by_label("CLB")).to_be_checked()
     expect(
         b.get_by_role("group", name="Service Resource Type").get_by_label("NLB")
@@ -137,25 +137,25 @@ def test_lab2_two_accounts_live(request, celery_beat, live_url, new_context, log
     ).check()
     b.get_by_role("group", name="Whether to Enable Zone Affinity").get_by_label("Yes").check()
     b.get_by_label("Description").fill("Lab 2: web service of Account B")
-    b.get_by_role("button", name="OK").click()
+    b.get_by_role("button", name="OK", exact=True).click()
     service = EndpointService.objects.get()
     expect(b.locator("#detail-head .badge")).to_have_text("Available", timeout=LIVE)
     expect(b.locator("#service-name")).to_contain_text(service.service_name)
 
     # Step 5 — Service Whitelist → Add Whitelist Account → Account A's UID.
-    b.get_by_role("link", name="Service Whitelist").click()
-    b.get_by_role("link", name="Add Whitelist Account").click()
+    b.get_by_role("link", name="Service Whitelist", exact=True).click()
+    b.get_by_role("link", name="Add Whitelist Account", exact=True).click()
     b.get_by_label("Account ID").fill(account_a.uid)
-    b.get_by_role("button", name="OK").click()
+    b.get_by_role("button", name="OK", exact=True).click()
     expect(b.locator(f"#whitelist-{account_a.uid}")).to_be_visible()
 
     # B watches the Endpoint Connections tab: nothing yet.
-    b.get_by_role("link", name="Endpoint Connections").click()
+    b.get_by_role("link", name="Endpoint Connections", exact=True).click()
     expect(b.locator("#connections")).to_contain_text("No endpoint connections yet")
     b.evaluate("window.__notReloaded = true")
 
     # Step 6 — Account A: the endpoint by service name.
-    a.get_by_role("link", name="Create Endpoint").click()
+    a.get_by_role("link", name="Create Endpoint", exact=True).click()
     a.get_by_label("Endpoint Name").fill("ep-lab2")
     expect(a.get_by_label("Interface Endpoint")).to_be_checked()
     expect(a.get_by_label("Add by Service Name")).to_be_checked()
@@ -170,7 +170,7 @@ def test_lab2_two_accounts_live(request, celery_beat, live_url, new_context, log
     expect(zones.get_by_label("Zone").locator("option")).to_have_count(2)  # Zone B only
     choose(zones, "Zone", "eu-central-1b")
     choose(zones, "vSwitch", vsw1.pk)
-    a.get_by_role("button", name="OK").click()
+    a.get_by_role("button", name="OK", exact=True).click()
     endpoint = Endpoint.objects.get()
     expect(a.locator("#connection-badge")).to_have_text("Disconnected", timeout=LIVE)
     a.evaluate("window.__notReloaded = true")
@@ -184,9 +184,9 @@ def test_lab2_two_accounts_live(request, celery_beat, live_url, new_context, log
     assert "VPC1" not in b.content() and "account-a" not in b.content()
 
     # Step 7 — Account B allows it; A's page moves to Connected without a reload.
-    request_row.get_by_role("link", name="Allow").click()
+    request_row.get_by_role("link", name="Allow", exact=True).click()
     expect(b.get_by_role("heading", name="Allow Connection")).to_be_visible()
-    b.get_by_role("button", name="OK").click()
+    b.get_by_role("button", name="OK", exact=True).click()
     row = b.locator(f"#connection-{endpoint.pk}")
     expect(row.locator(".connection-status")).to_have_text(
         re.compile("Connecting|Connected"), timeout=LIVE

@@ -40,7 +40,7 @@ def test_endpoint_rows_poll_while_the_connection_awaits_the_provider(client_a, a
     htmx = {"HX-Request": "true"}
     url = f"/privatelink/endpoints/{lab.endpoint.pk}/"
     page = client_a.get("/privatelink/endpoints/").content.decode()
-    assert f'hx-get="{url}?fragment=row"' in page
+    assert f'hx-get="{url}?fragment=row&amp;live=' in page
     assert client_a.get(url, {"fragment": "row"}, headers=htmx).status_code == 200
     allow(account_a, lab.endpoint)
     response = client_a.get(url, {"fragment": "row"}, headers=htmx)

@@ -1,4 +1,5 @@
-"""Allow and Deny pressed at the same moment on one connection: exactly one wins, no 500.
+"""Allow and Deny pressed at the same moment on one connection: exactly one wins, no 500;
+one create form submitted from several tabs at once: one resource.
 
 Runs on the configured database (SQLite by default: IMMEDIATE transactions serialise the
 writers) and again, in a subprocess, on a throwaway PostgreSQL (row locks).
@@ -108,6 +109,16 @@ def test_deny_and_change_bandwidth_at_once_on_a_connected_connection(race, no_fo
     assert len(refused) == THREADS - 1
 
 
+def test_one_create_form_submitted_at_once_from_four_tabs_makes_one_vpc(account_a, no_followups):
+    from console.models import Vpc
+
+    clients = [client_for(make_login(account_a, f"trainee-{n}")) for n in range(4)]
+    data = {"name": "VPC1", "cidr_block": "10.10.0.0/16", "idempotency_key": "a" * 32}
+    results = press_at_once(clients, lambda i: "/vpcs/create/", lambda i: data)
+    assert all(status == 200 for status, _ in results), results
+    assert Vpc.objects.for_account(account_a).count() == 1
+
+
 # --- the same on PostgreSQL ---------------------------------------------------------------
 
 
@@ -125,4 +136,4 @@ def test_concurrency_on_postgresql(postgres_url):
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
-    assert "2 passed" in output, output[-4000:]
+    assert "3 passed" in output, output[-4000:]

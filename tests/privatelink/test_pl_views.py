@@ -1,5 +1,8 @@
 """The pages in the console's words: forms, dialogs, live fragments and isolation."""
 
+import re
+from html import unescape
+
 import pytest
 from pl_factories import (
     connection_of,
@@ -16,6 +19,14 @@ from factories import make_instance
 from privatelink.models import EndpointConnection, EndpointService
 
 HTMX = {"HX-Request": "true"}
+
+
+def poll_url(html, element_id):
+    """The URL the element ``element_id`` of ``html`` polls (its ``hx-get``)."""
+    tag = re.search(rf'<[^>]* id="{element_id}"[^>]*>', html).group(0)
+    return unescape(re.search(r'hx-get="([^"]*)"', tag).group(1))
+
+
 SERVICES = "/privatelink/endpoint-services"
 ENDPOINTS = "/privatelink/endpoints"
 
@@ -267,14 +278,17 @@ def test_allow_dialog_then_live_fragments(
     strip = client_a.get(f"{ENDPOINTS}/{endpoint.pk}/", {"fragment": "connection"}, headers=HTMX)
     assert strip.status_code == 200 and "Disconnected" in strip.content.decode()
     tab = client_b.get(f"{SERVICES}/{service.pk}/connections/", {"fragment": "tab"}, headers=HTMX)
-    signature = tab.content.decode().split("sig=")[1].split('"')[0]
-    poll = {"fragment": "connections", "sig": signature}
-    assert client_b.get(f"{SERVICES}/{service.pk}/", poll, headers=HTMX).status_code == 204
-    response = client_b.post(f"{url}/allow/")
+    poll = poll_url(tab.content.decode(), "connections")
+    assert client_b.get(poll, headers=HTMX).status_code == 204
+    # The commit signals the change (and, tasks being eager here, completes the connection).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_b.post(f"{url}/allow/")
     assert response.status_code == 302
-    assert connection_of(endpoint).status == "Connecting"
-    changed = client_b.get(f"{SERVICES}/{service.pk}/", poll, headers=HTMX)
-    assert changed.status_code == 200 and "Connecting" in changed.content.decode()
+    assert connection_of(endpoint).status == "Connected"
+    changed = client_b.get(poll, headers=HTMX)
+    assert changed.status_code == 200 and "Connected" in changed.content.decode()
+    again = poll_url(changed.content.decode(), "connections")
+    assert client_b.get(again, headers=HTMX).status_code == 204
     settle(connection_of(endpoint))
     strip = client_a.get(f"{ENDPOINTS}/{endpoint.pk}/", {"fragment": "connection"}, headers=HTMX)
     assert strip.status_code == 286 and "Connected" in strip.content.decode()
