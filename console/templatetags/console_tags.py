@@ -2,6 +2,7 @@ from urllib.parse import quote
 
 from django import template
 from django.utils.html import format_html
+from django_fsm import can_proceed
 
 from console.live import PARAM
 
@@ -44,6 +45,14 @@ def copy_button(value, label="Copy"):
 @register.simple_tag
 def action_enabled(action, obj):
     return action.enabled(obj)
+
+
+@register.filter
+def can(obj, transition_name):
+    """Whether ``obj``'s fsm transition ``transition_name`` may run now: templates ask the
+    model instead of restating which states allow it."""
+    method = getattr(obj, transition_name, None)
+    return method is not None and can_proceed(method)
 
 
 @register.simple_tag(takes_context=True)
