@@ -151,8 +151,10 @@ STORAGES = {
     },
 }
 
+# In development (and under tests, whatever DEBUG) whitenoise serves from the finders; no
+# collected folder is needed.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
-    # In development whitenoise serves from the finders; no collected folder is needed.
     warnings.filterwarnings("ignore", message="No directory at")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

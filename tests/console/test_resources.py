@@ -57,6 +57,7 @@ class TestSecurityGroupPages(ResourceTests):
 
 class TestEcsInstancePages(ResourceTests):
     resource = views.instances
+    no_dropdown = "offered only below a resource: the CLB listener wizard, Add Backend Server"
 
     def make(self, account):
         vpc = make_vpc(account)
