@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_fsm import can_proceed
 from django_htmx.http import HttpResponseClientRedirect
 
 from .errors import ConsoleError
@@ -103,15 +104,28 @@ class MemberAction:
     get_redirects: bool = False  # a GET goes back instead of answering 405
     field_errors_only: bool = False  # a refusal without a field of the form: a message
     available: object = None  # callable(obj) -> bool: shown enabled
+    transition: str | None = None  # or: enabled while this fsm transition of obj may run
     confirm: str | None = None
     style: str = "secondary"
 
     def enabled(self, obj):
-        return self.available(obj) if self.available else True
+        if self.available is not None:
+            return self.available(obj)
+        if self.transition is not None:
+            return can_proceed(getattr(obj, self.transition))
+        return True
 
 
 def Action(
-    name, label, service, available=None, *, confirm=None, style="secondary", kwarg="instance"
+    name,
+    label,
+    service,
+    available=None,
+    *,
+    transition=None,
+    confirm=None,
+    style="secondary",
+    kwarg="instance",
 ):
     """A button on a resource (Start, Stop...): a member action without a form."""
     return MemberAction(
@@ -119,6 +133,7 @@ def Action(
         label=label,
         service=service,
         available=available,
+        transition=transition,
         confirm=confirm,
         style=style,
         kwarg=kwarg,

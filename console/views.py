@@ -264,17 +264,12 @@ class EcsInstanceViews(ResourceViews):
         HISTORY,
     )
     actions = (
-        Action(
-            "start",
-            "Start",
-            services.ecs_instance_start,
-            lambda i: i.status == EcsInstance.Status.STOPPED,
-        ),
+        Action("start", "Start", services.ecs_instance_start, transition="start"),
         Action(
             "stop",
             "Stop",
             services.ecs_instance_stop,
-            lambda i: i.status == EcsInstance.Status.RUNNING,
+            transition="stop",
             confirm="Stop this instance? Its service stops answering.",
         ),
     )

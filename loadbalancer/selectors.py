@@ -67,17 +67,3 @@ def clb_listener_candidates(listener):
         )
         for b in listener.backends.select_related("instance")
     ]
-
-
-def server_group_candidates(group):
-    return [
-        scheduling.Candidate(
-            key=f"{b.instance_id}:{b.port}",
-            weight=b.weight,
-            healthy=b.health_status != AlbBackend.Health.UNHEALTHY,
-            backend=b,
-        )
-        for b in group.backends.filter(status=AlbBackend.Status.AVAILABLE).select_related(
-            "instance"
-        )
-    ]

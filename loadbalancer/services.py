@@ -70,7 +70,7 @@ def clb_create(
 ):
     """Buy a CLB: Creating until the worker makes it Active; its address is a vSwitch IP."""
     same_account(account, vpc, vswitch)
-    C = ClbInstance  # noqa: N806
+    C = ClbInstance
     _choice(billing_method, C.BillingMethod, "Choose a billing method.", "billing_method")
     _choice(zone_type, C.ZoneType, "Choose Single-zone or Multi-zone.", "zone_type")
     _choice(specification, C.Specification, "Choose a specification.", "specification")
@@ -360,7 +360,7 @@ def alb_create(
     ``zone_mappings``: ``[(zone, vswitch)]``, two to ten zones; each gets a private IP.
     """
     same_account(account, vpc, *[v for _, v in zone_mappings if v is not None])
-    A = AlbInstance  # noqa: N806
+    A = AlbInstance
     _choice(network_type, A.NetworkType, "Choose Internet or Internal.", "network_type")
     _choice(ip_mode, A.IpMode, "Choose Static IP or Dynamic IP.", "ip_mode")
     _choice(edition, A.Edition, "Choose Basic, Standard or WAF-enabled.", "edition")
@@ -480,7 +480,7 @@ def _sticky_session(enabled, session_type, cookie_timeout, cookie_name) -> dict:
     The fields of a mode not chosen are hidden on the page; whatever they hold is ignored, so
     a stale or hostile value never reaches the database.
     """
-    G = AlbServerGroup  # noqa: N806
+    G = AlbServerGroup
     defaults = {
         "sticky_session_enabled": False,
         "sticky_session_type": G.StickySessionType.INSERT,
@@ -532,7 +532,7 @@ def server_group_create(
 ):
     """Create an ALB server group in ``vpc``; health check settings as keyword arguments."""
     same_account(account, vpc)
-    G = AlbServerGroup  # noqa: N806
+    G = AlbServerGroup
     _choice(server_group_type, G.GroupType, "Choose a server group type.", "server_group_type")
     _choice(protocol, G.Protocol, "Choose HTTP, HTTPS or gRPC.", "protocol")
     _choice(scheduler, G.Scheduler, "Choose a scheduling algorithm.", "scheduler")

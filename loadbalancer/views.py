@@ -59,6 +59,88 @@ def listener_actions(model, parent, route, services_by_name):
     )
 
 
+class ListenerWizard:
+    """The listener wizard of a load balancer, as configuration: one shape for CLB and ALB.
+
+    Steps are methods ``step_<slug>`` (``step_finished`` for ``done``); ``wizard_needs`` says
+    which steps must be done before a step opens (a skipped step redirects back to it);
+    ``wizard_substeps`` map a page to the step the progress bar shows as current. State lives
+    in the session (``WizardState``) until the last Submit.
+    """
+
+    wizard_kind = ""
+    wizard_steps = ()  # (slug, title) of the progress bar, in order
+    wizard_substeps = {}
+    wizard_needs = {}
+    wizard_template = ""
+
+    def wizard_exit(self, lb):
+        raise NotImplementedError
+
+    def wizard_url(self, lb, wizard, step):
+        return reverse(
+            f"{self.app}:{self.slug}-listener-wizard",
+            kwargs={"pk": lb.pk, "token": wizard.token, "step": step},
+        )
+
+    def wizard_start_view(self, request, pk):
+        lb = self.get_object(request, pk)
+        if not lb.is_active:
+            messages.error(
+                request, f"The {self.singular} {lb.id} is {lb.status}; wait until it is Active."
+            )
+            return redirect(self.wizard_exit(lb))
+        wizard = WizardState.start(request, self.wizard_kind, lb.pk)
+        return redirect(self.wizard_url(lb, wizard, self.wizard_steps[0][0]))
+
+    def step_handler(self, step):
+        if step == "done":
+            return self.step_finished
+        known = {slug for slug, _ in self.wizard_steps} | set(self.wizard_substeps)
+        if step not in known:
+            raise Http404("No such step.")
+        return getattr(self, "step_" + step.replace("-", "_"))
+
+    def wizard_view(self, request, pk, token, step):
+        lb = self.get_object(request, pk)
+        wizard = WizardState.load(request, self.wizard_kind, lb.pk, token)
+        if wizard is None:
+            messages.error(request, "This listener wizard has expired. Start again.")
+            return redirect(self.wizard_exit(lb))
+        handler = self.step_handler(step)
+        if wizard.done and step != "done":
+            return redirect(self.wizard_url(lb, wizard, "done"))
+        missing = next(
+            (name for name in self.wizard_needs.get(step, ()) if not self.step_done(wizard, name)),
+            None,
+        )
+        if missing:
+            return redirect(self.wizard_url(lb, wizard, missing))
+        return handler(request, lb, wizard)
+
+    def step_done(self, wizard, name):
+        return bool(wizard.get(name))
+
+    def render_step(self, request, lb, wizard, step, **context):
+        current = self.wizard_substeps.get(step, step)
+        context.update(
+            resource=self,
+            product=self.product,
+            obj=lb,
+            wizard=wizard,
+            step=step,
+            steps=[
+                {"slug": slug, "title": title, "current": slug == current, "number": n}
+                for n, (slug, title) in enumerate(self.wizard_steps, start=1)
+            ],
+            data=wizard.data,
+            step_url=lambda s: self.wizard_url(lb, wizard, s),
+        )
+        for slug in [s for s, _ in self.wizard_steps] + list(self.wizard_substeps):
+            context[f"url_{slug.replace('-', '_')}"] = self.wizard_url(lb, wizard, slug)
+        return render(request, self.wizard_template, context)
+
+
 # --- CLB -----------------------------------------------------------------------------------
 
 clb_listener_services = (
@@ -86,7 +168,7 @@ CLB_WIZARD_STEPS = [
 CLB_SUBSTEPS = {"my-servers": "servers", "weights": "servers", "done": "confirm"}
 
 
-class ClbInstanceViews(ResourceViews):
+class ClbInstanceViews(ListenerWizard, ResourceViews):
     model = ClbInstance
     app = "loadbalancer"
     slug = "clb-instances"
@@ -140,81 +222,25 @@ class ClbInstanceViews(ResourceViews):
 
     # --- the four-step wizard ------------------------------------------------------------
 
-    def wizard_url(self, clb, wizard, step):
-        return reverse(
-            f"{self.app}:{self.slug}-listener-wizard",
-            kwargs={"pk": clb.pk, "token": wizard.token, "step": step},
-        )
+    wizard_kind = "clb-listener"
+    wizard_steps = CLB_WIZARD_STEPS
+    wizard_substeps = CLB_SUBSTEPS
+    wizard_needs = {
+        "servers": ["protocol"],
+        "my-servers": ["protocol"],
+        "weights": ["protocol"],
+        "health": ["protocol", "servers"],
+        "confirm": ["protocol", "servers", "health"],
+    }
+    wizard_template = "loadbalancer/clb_wizard.html"
 
-    def wizard_start_view(self, request, pk):
-        clb = self.get_object(request, pk)
-        if not clb.is_active:
-            messages.error(
-                request, f"The CLB instance {clb.id} is {clb.status}; wait until it is Active."
-            )
-            return redirect(self.url("list"))
-        wizard = WizardState.start(request, "clb-listener", clb.pk)
-        return redirect(self.wizard_url(clb, wizard, "protocol"))
+    def wizard_exit(self, clb):
+        return self.url("list")
 
-    def wizard_view(self, request, pk, token, step):
-        clb = self.get_object(request, pk)
-        wizard = WizardState.load(request, "clb-listener", clb.pk, token)
-        if wizard is None:
-            messages.error(request, "This listener wizard has expired. Start again.")
-            return redirect(self.url("list"))
-        handlers = {
-            "protocol": self.step_protocol,
-            "servers": self.step_servers,
-            "my-servers": self.step_my_servers,
-            "weights": self.step_weights,
-            "health": self.step_health,
-            "confirm": self.step_confirm,
-            "done": self.step_done,
-        }
-        if step not in handlers:
-            raise Http404("No such step.")
-        if wizard.done and step != "done":
-            return redirect(self.wizard_url(clb, wizard, "done"))
-        missing = self.first_missing_step(wizard, step)
-        if missing:
-            return redirect(self.wizard_url(clb, wizard, missing))
-        return handlers[step](request, clb, wizard)
-
-    def first_missing_step(self, wizard, step):
-        needed = {
-            "servers": ["protocol"],
-            "my-servers": ["protocol"],
-            "weights": ["protocol"],
-            "health": ["protocol", "servers"],
-            "confirm": ["protocol", "servers", "health"],
-            "done": [],
-        }.get(step, [])
-        for name in needed:
-            if name == "servers":
-                if not wizard.get("servers") or not wizard.get("servers_done"):
-                    return "servers"
-            elif not wizard.get(name):
-                return name
-        return None
-
-    def render_step(self, request, clb, wizard, step, **context):
-        current = CLB_SUBSTEPS.get(step, step)
-        context.update(
-            resource=self,
-            product=self.product,
-            obj=clb,
-            wizard=wizard,
-            step=step,
-            steps=[
-                {"slug": slug, "title": title, "current": slug == current, "number": n}
-                for n, (slug, title) in enumerate(CLB_WIZARD_STEPS, start=1)
-            ],
-            data=wizard.data,
-            step_url=lambda s: self.wizard_url(clb, wizard, s),
-        )
-        for slug, _ in CLB_WIZARD_STEPS + [(s, s) for s in CLB_SUBSTEPS]:
-            context[f"url_{slug.replace('-', '_')}"] = self.wizard_url(clb, wizard, slug)
-        return render(request, "loadbalancer/clb_wizard.html", context)
+    def step_done(self, wizard, name):
+        if name == "servers":
+            return bool(wizard.get("servers") and wizard.get("servers_done"))
+        return super().step_done(wizard, name)
 
     def step_protocol(self, request, clb, wizard):
         form = ClbListenerProtocolForm(
@@ -355,7 +381,7 @@ class ClbInstanceViews(ResourceViews):
                 return redirect(self.wizard_url(clb, wizard, "done"))
         return self.render_step(request, clb, wizard, "confirm")
 
-    def step_done(self, request, clb, wizard):
+    def step_finished(self, request, clb, wizard):
         if not wizard.done:
             return redirect(self.wizard_url(clb, wizard, "confirm"))
         listener = ClbListener.objects.for_account(acting_account(request)).filter(pk=wizard.done)
@@ -382,7 +408,7 @@ ALB_WIZARD_STEPS = [
 ]
 
 
-class AlbInstanceViews(ResourceViews):
+class AlbInstanceViews(ListenerWizard, ResourceViews):
     model = AlbInstance
     app = "loadbalancer"
     slug = "alb-instances"
@@ -442,100 +468,65 @@ class AlbInstanceViews(ResourceViews):
         AlbListener, "alb", "listeners/<str:listener_id>/<str:action>/", alb_listener_services
     )
 
-    def wizard_url(self, alb, wizard, step):
-        return reverse(
-            f"{self.app}:{self.slug}-listener-wizard",
-            kwargs={"pk": alb.pk, "token": wizard.token, "step": step},
-        )
+    wizard_kind = "alb-listener"
+    wizard_steps = ALB_WIZARD_STEPS
+    wizard_substeps = {"done": "confirm"}
+    wizard_needs = {"server-group": ["listener"], "confirm": ["listener", "server-group"]}
+    wizard_template = "loadbalancer/alb_wizard.html"
 
-    def wizard_start_view(self, request, pk):
-        alb = self.get_object(request, pk)
-        if not alb.is_active:
-            messages.error(
-                request, f"The ALB instance {alb.id} is {alb.status}; wait until it is Active."
-            )
-            return redirect(self.url("tab", alb, tab="listeners"))
-        wizard = WizardState.start(request, "alb-listener", alb.pk)
-        return redirect(self.wizard_url(alb, wizard, "listener"))
+    def wizard_exit(self, alb):
+        return self.url("tab", alb, tab="listeners")
 
-    def wizard_view(self, request, pk, token, step):
-        alb = self.get_object(request, pk)
-        wizard = WizardState.load(request, "alb-listener", alb.pk, token)
-        if wizard is None:
-            messages.error(request, "This listener wizard has expired. Start again.")
-            return redirect(self.url("tab", alb, tab="listeners"))
-        if step not in ("listener", "server-group", "confirm", "done"):
-            raise Http404("No such step.")
-        if wizard.done and step != "done":
-            return redirect(self.wizard_url(alb, wizard, "done"))
-        for needed in ("listener", "server-group")[
-            : {"listener": 0, "server-group": 1, "confirm": 2, "done": 0}[step]
-        ]:
-            if not wizard.get(needed):
-                return redirect(self.wizard_url(alb, wizard, needed))
-        account = acting_account(request)
+    def step_listener(self, request, alb, wizard):
         posted = request.POST if request.method == "POST" else None
-        context = {}
-        if step == "listener":
-            form = AlbListenerForm(posted, initial=wizard.get("listener"), alb=alb)
-            if posted is not None and form.is_valid():
-                wizard.set("listener", form.cleaned_data)
-                return redirect(self.wizard_url(alb, wizard, "server-group"))
-            context["form"] = form
-        elif step == "server-group":
-            initial = {"server_group": wizard.get("server-group")}
-            form = AlbServerGroupPickForm(posted, initial=initial, alb=alb, account=account)
-            if posted is not None and form.is_valid():
-                wizard.set("server-group", form.cleaned_data["server_group"].pk)
-                return redirect(self.wizard_url(alb, wizard, "confirm"))
-            context["form"] = form
-        elif step == "confirm":
-            group = (
-                AlbServerGroup.objects.for_account(account)
-                .filter(pk=wizard.get("server-group"))
-                .first()
-            )
-            context["server_group"] = group
-            if posted is not None:
-                try:
-                    if group is None:
-                        raise ConsoleError("The server group no longer exists; choose another.")
-                    listener = services.alb_listener_create(
-                        account=account,
-                        actor=request.user,
-                        alb=alb,
-                        server_group=group,
-                        wizard_token=wizard.token,
-                        **wizard.get("listener"),
-                    )
-                except ConsoleError as error:
-                    messages.error(request, error.message)
-                else:
-                    wizard.finish(listener.pk)
-                    return redirect(self.wizard_url(alb, wizard, "done"))
-        elif step == "done":
-            if not wizard.done:
-                return redirect(self.wizard_url(alb, wizard, "confirm"))
-            context["listener"] = (
-                AlbListener.objects.for_account(account).filter(pk=wizard.done).first()
-            )
-        current = "confirm" if step == "done" else step
-        context.update(
-            resource=self,
-            product=self.product,
-            obj=alb,
-            wizard=wizard,
-            step=step,
-            data=wizard.data,
-            steps=[
-                {"slug": s, "title": t, "current": s == current, "number": n}
-                for n, (s, t) in enumerate(ALB_WIZARD_STEPS, start=1)
-            ],
-            url_listener=self.wizard_url(alb, wizard, "listener"),
-            url_server_group=self.wizard_url(alb, wizard, "server-group"),
-            url_confirm=self.wizard_url(alb, wizard, "confirm"),
+        form = AlbListenerForm(posted, initial=wizard.get("listener"), alb=alb)
+        if posted is not None and form.is_valid():
+            wizard.set("listener", form.cleaned_data)
+            return redirect(self.wizard_url(alb, wizard, "server-group"))
+        return self.render_step(request, alb, wizard, "listener", form=form)
+
+    def step_server_group(self, request, alb, wizard):
+        posted = request.POST if request.method == "POST" else None
+        initial = {"server_group": wizard.get("server-group")}
+        form = AlbServerGroupPickForm(
+            posted, initial=initial, alb=alb, account=acting_account(request)
         )
-        return render(request, "loadbalancer/alb_wizard.html", context)
+        if posted is not None and form.is_valid():
+            wizard.set("server-group", form.cleaned_data["server_group"].pk)
+            return redirect(self.wizard_url(alb, wizard, "confirm"))
+        return self.render_step(request, alb, wizard, "server-group", form=form)
+
+    def step_confirm(self, request, alb, wizard):
+        account = acting_account(request)
+        group = (
+            AlbServerGroup.objects.for_account(account)
+            .filter(pk=wizard.get("server-group"))
+            .first()
+        )
+        if request.method == "POST":
+            try:
+                if group is None:
+                    raise ConsoleError("The server group no longer exists; choose another.")
+                listener = services.alb_listener_create(
+                    account=account,
+                    actor=request.user,
+                    alb=alb,
+                    server_group=group,
+                    wizard_token=wizard.token,
+                    **wizard.get("listener"),
+                )
+            except ConsoleError as error:
+                messages.error(request, error.message)
+            else:
+                wizard.finish(listener.pk)
+                return redirect(self.wizard_url(alb, wizard, "done"))
+        return self.render_step(request, alb, wizard, "confirm", server_group=group)
+
+    def step_finished(self, request, alb, wizard):
+        if not wizard.done:
+            return redirect(self.wizard_url(alb, wizard, "confirm"))
+        listener = AlbListener.objects.for_account(acting_account(request)).filter(pk=wizard.done)
+        return self.render_step(request, alb, wizard, "done", listener=listener.first())
 
 
 # --- ALB server groups -----------------------------------------------------------------------

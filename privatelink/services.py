@@ -530,7 +530,8 @@ def endpoint_create(
     return endpoint
 
 
-def _require_stable_endpoint(endpoint, what):
+def _require_stable_endpoint(what):
+    """The refusal of a change to an endpoint in flux (it names the endpoint's state)."""
     return lambda e: f"The endpoint {e.id} is {e.status}; wait until it is Active to {what}."
 
 
@@ -588,7 +589,7 @@ def endpoint_add_zone(*, account, actor=None, endpoint, zone, vswitch):
         "modify",
         actor=actor,
         action="add zone",
-        refused=_require_stable_endpoint(endpoint, "add a zone"),
+        refused=_require_stable_endpoint("add a zone"),
     )
     row = _new_zone(locked, service, zone, vswitch)
     row.save()
@@ -607,7 +608,7 @@ def endpoint_remove_zone(*, account, actor=None, endpoint, endpoint_zone):
         "modify",
         actor=actor,
         action="remove zone",
-        refused=_require_stable_endpoint(endpoint, "remove a zone"),
+        refused=_require_stable_endpoint("remove a zone"),
     )
     EndpointZone.objects.filter(pk=endpoint_zone.pk).update(status=EndpointZone.Status.DELETING)
 
@@ -624,7 +625,7 @@ def endpoint_attach_security_group(*, account, actor=None, endpoint, group):
         "modify",
         actor=actor,
         action="attach security group",
-        refused=_require_stable_endpoint(endpoint, "attach a security group"),
+        refused=_require_stable_endpoint("attach a security group"),
     )
     endpoint.security_groups.add(group)
 
@@ -642,7 +643,7 @@ def endpoint_detach_security_group(*, account, actor=None, endpoint, group):
         "modify",
         actor=actor,
         action="detach security group",
-        refused=_require_stable_endpoint(endpoint, "detach a security group"),
+        refused=_require_stable_endpoint("detach a security group"),
     )
     endpoint.security_groups.remove(group)
 
@@ -674,7 +675,7 @@ ZONE_FOLLOWS = {
 
 def zone_status_for(endpoint, connection, current):
     """A zone's status from its endpoint's and its connection's."""
-    Z = EndpointZone.Status  # noqa: N806
+    Z = EndpointZone.Status
     if current == Z.DELETING or endpoint.status == Endpoint.Status.DELETING:
         return Z.DELETING
     if current == Z.CREATING and endpoint.status != Endpoint.Status.ACTIVE:
@@ -799,13 +800,6 @@ def connection_after_advance(*, connection, from_state):
         return
     _record(connection, connection.TRANSITIONAL[from_state], None, None, from_state)
     _sync_zones(connection.endpoint, connection)
-
-
-def connection_count_request(*, connection):
-    """One simulated request went through (the provider's Monitor column)."""
-    from django.db.models import F
-
-    EndpointConnection.objects.filter(pk=connection.pk).update(request_count=F("request_count") + 1)
 
 
 # --- what depends on other resources ----------------------------------------------------------

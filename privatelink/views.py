@@ -350,14 +350,13 @@ class EndpointServiceViews(PrivateLinkViews):
                     "template": "privatelink/connection_allow.html",
                     "context": lambda call, form: {"connection": call.child},
                     "field_errors_only": True,
-                    "available": lambda c: c.can_allow,
+                    "transition": "allow",
                 },
                 {
                     "name": "deny",
                     "label": "Deny",
                     "service": services.connection_deny,
                     "success": denied_message,
-                    "available": lambda c: c.can_deny,
                 },
                 {
                     "name": "bandwidth",
@@ -373,7 +372,7 @@ class EndpointServiceViews(PrivateLinkViews):
                         "dialog_intro": f"Endpoint {call.child.pk}: connection bandwidth in Mbps.",
                     },
                     "field_errors_only": True,
-                    "available": lambda c: c.can_change_bandwidth,
+                    "transition": "change_bandwidth",
                 },
             )
         ),
@@ -491,9 +490,11 @@ class EndpointViews(PrivateLinkViews):
         return self.url("detail", obj)
 
     def detail_context(self, request, obj):
-        connection = getattr(obj, "_connection_cache", None)
-        if connection is None:
-            connection = EndpointConnection.objects.filter(pk=obj.pk).first()
+        connection = (
+            EndpointConnection.objects.for_consumer(acting_account(request))
+            .filter(pk=obj.pk)
+            .first()
+        )
         return {"connection": connection, "zones_summary": obj.zones.select_related("zone")}
 
     def detail_view(self, request, pk, tab=None):
