@@ -169,6 +169,36 @@ def _backend_instances(account, vpc, instance_ids, field="servers"):
 
 
 @transaction.atomic
+def _checked_servers(account, clb, servers):
+    """``[(instance_id, weight, port)]`` checked: ``[(instance, weight, port)]`` of the VPC."""
+    if not servers:
+        raise ConsoleError("Add at least one server to the default server group.", field="servers")
+    found = _backend_instances(account, clb.vpc, [s[0] for s in servers])
+    return [
+        (
+            found[instance_id],
+            validators.weight(weight, field="servers"),
+            console_validators.port(backend_port, field="servers"),
+        )
+        for instance_id, weight, backend_port in servers
+    ]
+
+
+def _add_clb_backends(account, listener, checked):
+    health = ClbBackend.Health.ABNORMAL if listener.is_checking else ClbBackend.Health.UNAVAILABLE
+    ClbBackend.objects.bulk_create(
+        ClbBackend(
+            account=account,
+            listener=listener,
+            instance=instance,
+            weight=weight,
+            port=backend_port,
+            health_status=health,
+        )
+        for instance, weight, backend_port in checked
+    )
+
+
 def clb_listener_create(
     *,
     account,
@@ -203,18 +233,7 @@ def clb_listener_create(
     port = console_validators.port(port, field="port")
     if listener_port_taken(clb, protocol, port):
         raise _port_taken_error(protocol, port)
-    if not servers:
-        raise ConsoleError("Add at least one server to the default server group.", field="servers")
-    found = _backend_instances(account, clb.vpc, [s[0] for s in servers])
-    checked = []
-    for instance_id, weight, backend_port in servers:
-        checked.append(
-            (
-                found[instance_id],
-                validators.weight(weight, field="servers"),
-                console_validators.port(backend_port, field="servers"),
-            )
-        )
+    checked = _checked_servers(account, clb, servers)
     if health_check_protocol not in ("TCP", "HTTP"):
         raise ConsoleError("Choose TCP or HTTP.", field="health_check_protocol")
     listener = ClbListener(
@@ -246,18 +265,7 @@ def clb_listener_create(
         if existing:
             return existing
         raise _port_taken_error(protocol, port) from None
-    health = ClbBackend.Health.ABNORMAL if listener.is_checking else ClbBackend.Health.UNAVAILABLE
-    ClbBackend.objects.bulk_create(
-        ClbBackend(
-            account=account,
-            listener=listener,
-            instance=instance,
-            weight=weight,
-            port=backend_port,
-            health_status=health,
-        )
-        for instance, weight, backend_port in checked
-    )
+    _add_clb_backends(account, listener, checked)
     lifecycle.record_event(
         clb,
         "create listener",

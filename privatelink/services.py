@@ -428,6 +428,71 @@ def _new_zone(endpoint, service, zone, vswitch):
 
 
 @transaction.atomic
+def _endpoint_service_for(account, region, service):
+    """The endpoint service, locked, if ``account`` may connect to it now; else a refusal."""
+    if service is None or not (
+        service.region_id == region.pk and service.whitelist.filter(uid=account.uid).exists()
+    ):
+        raise ConsoleError(NOT_AUTHORIZED, field="service", code="EndpointServiceNotFound")
+    service = EndpointService.objects.select_for_update().get(pk=service.pk)
+    if not service.is_active:
+        raise ConsoleError(
+            f"The endpoint service {service.id} is {service.get_status_display()}; wait until "
+            "it is Available.",
+            field="service",
+        )
+    return service
+
+
+def _check_endpoint_placement(service, region, vpc, security_groups, zones):
+    """The VPC, security groups and ``[(zone, vswitch)]`` of a new endpoint of ``service``."""
+    if vpc.region_id != region.pk:
+        raise ConsoleError(f"Choose a VPC of {region.name}.", field="vpc")
+    if vpc.status != Vpc.Status.AVAILABLE:
+        raise ConsoleError(
+            f"The VPC {vpc.display_name} is {vpc.status}; wait until it is Available.", field="vpc"
+        )
+    _check_groups(vpc, security_groups)
+    if not zones:
+        raise ConsoleError("Add at least one zone with a vSwitch.", field="zones")
+    if len(zones) > MAX_ENDPOINT_ZONES:
+        raise ConsoleError(f"Add at most {MAX_ENDPOINT_ZONES} zones.", field="zones")
+    zone_ids = _service_zone_ids(service)
+    seen = set()
+    for zone, vswitch in zones:
+        if zone.pk in seen:
+            raise ConsoleError(
+                f"{zone.name} is selected twice: choose one vSwitch per zone.", field="zones"
+            )
+        seen.add(zone.pk)
+        _check_zone(service, vpc, zone, vswitch, zone_ids)
+
+
+def _request_connection(endpoint, account, actor, service):
+    """The new endpoint's connection request; allowed at once if the service auto-accepts."""
+    connection = EndpointConnection.objects.create(
+        endpoint=endpoint,
+        account=account,
+        service=service,
+        service_ref=service.id,
+        bandwidth=service.connection_bandwidth,
+    )
+    _record(connection, "request", actor, account, "", "Connection requested.")
+    if service.auto_accept:
+        connection.allow()
+        connection.save()
+        _record(
+            connection,
+            "allow",
+            None,
+            None,
+            C.DISCONNECTED,
+            "Accepted automatically: the service accepts connections automatically.",
+        )
+        lifecycle.schedule_advance(connection)
+    return connection
+
+
 def endpoint_create(
     *,
     account,
@@ -456,37 +521,8 @@ def endpoint_create(
             "Only Interface Endpoint is available; choose Interface Endpoint.",
             field="endpoint_type",
         )
-    if service is None or not (
-        service.region_id == region.pk and service.whitelist.filter(uid=account.uid).exists()
-    ):
-        raise ConsoleError(NOT_AUTHORIZED, field="service", code="EndpointServiceNotFound")
-    service = EndpointService.objects.select_for_update().get(pk=service.pk)
-    if not service.is_active:
-        raise ConsoleError(
-            f"The endpoint service {service.id} is {service.get_status_display()}; wait until "
-            "it is Available.",
-            field="service",
-        )
-    if vpc.region_id != region.pk:
-        raise ConsoleError(f"Choose a VPC of {region.name}.", field="vpc")
-    if vpc.status != Vpc.Status.AVAILABLE:
-        raise ConsoleError(
-            f"The VPC {vpc.display_name} is {vpc.status}; wait until it is Available.", field="vpc"
-        )
-    _check_groups(vpc, security_groups)
-    if not zones:
-        raise ConsoleError("Add at least one zone with a vSwitch.", field="zones")
-    if len(zones) > MAX_ENDPOINT_ZONES:
-        raise ConsoleError(f"Add at most {MAX_ENDPOINT_ZONES} zones.", field="zones")
-    zone_ids = _service_zone_ids(service)
-    seen = set()
-    for zone, vswitch in zones:
-        if zone.pk in seen:
-            raise ConsoleError(
-                f"{zone.name} is selected twice: choose one vSwitch per zone.", field="zones"
-            )
-        seen.add(zone.pk)
-        _check_zone(service, vpc, zone, vswitch, zone_ids)
+    service = _endpoint_service_for(account, region, service)
+    _check_endpoint_placement(service, region, vpc, security_groups, zones)
     endpoint = Endpoint(
         account=account,
         region=region,
@@ -506,26 +542,7 @@ def endpoint_create(
     lifecycle.record_event(endpoint, "create", actor=actor, to_state=endpoint.status)
     lifecycle.schedule_advance(endpoint)
 
-    connection = EndpointConnection.objects.create(
-        endpoint=endpoint,
-        account=account,
-        service=service,
-        service_ref=service.id,
-        bandwidth=service.connection_bandwidth,
-    )
-    _record(connection, "request", actor, account, "", "Connection requested.")
-    if service.auto_accept:
-        connection.allow()
-        connection.save()
-        _record(
-            connection,
-            "allow",
-            None,
-            None,
-            C.DISCONNECTED,
-            "Accepted automatically: the service accepts connections automatically.",
-        )
-        lifecycle.schedule_advance(connection)
+    connection = _request_connection(endpoint, account, actor, service)
     _sync_zones(endpoint, connection)
     return endpoint
 
