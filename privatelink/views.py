@@ -503,7 +503,9 @@ class EndpointViews(PrivateLinkViews):
         return super().detail_view(request, pk, tab)
 
     def connection_fragment(self, request, pk):
-        """The consumer's polled connection status; stops (286) once nothing is awaited."""
+        """The consumer's polled connection status. It polls as long as there is a connection:
+        the provider may Allow, Deny or change the bandwidth at any time, and an unchanged
+        poll costs nothing (``console.live``)."""
         endpoint = self.get_object(request, pk)
         connection = EndpointConnection.objects.for_consumer(acting_account(request)).filter(
             pk=endpoint.pk
@@ -516,11 +518,7 @@ class EndpointViews(PrivateLinkViews):
             zones_summary=endpoint.zones.select_related("zone"),
         )
         response = render(request, "privatelink/partials/connection_strip.html", context)
-        if connection is None or not (
-            connection.awaits_change
-            or endpoint.is_transitional
-            or any(z.is_transitional for z in context["zones_summary"])
-        ):
+        if connection is None:
             response.status_code = HTMX_STOP_POLLING
         return response
 

@@ -143,3 +143,24 @@ def test_alb_pages_in_hangzhou(account_a, user_a):
     page = client.get(views.alb_instances.url("detail", alb)).content.decode()
     assert "Dynamic IP" in page and "Not supported" in page
     assert f"{alb.pk}.cn-hangzhou.alb.aliyuncs.com" in page
+
+
+def test_backend_tables_poll_one_page_of_rows(client_a, account_a):
+    """A live table never re-renders more than a page: 12 backends, pages of 10."""
+    import re
+
+    from lb_factories import lab1_provider, make_server_group
+
+    vpc, vswitch, instances = lab1_provider(
+        account_a,
+        names=[f"ECS{n}" for n in range(12)],
+        ips=[f"192.168.20.{10 + n}" for n in range(12)],
+    )
+    group = make_server_group(account_a, vpc, instances=instances)
+    url = f"/loadbalancer/server-groups/{group.pk}/backends/"
+    html = client_a.get(url, {"fragment": "tab", "page_size": "10"}).content.decode()
+    assert html.count('<tr id="backend-') == 10 and "Total 12 items" in html
+    poll = re.search(r'id="sg-backends" hx-get="([^"]*)"', html).group(1)
+    assert "page=1&amp;page_size=10" in poll
+    second = client_a.get(url, {"fragment": "tab", "page_size": "10", "page": "2"})
+    assert second.content.decode().count('<tr id="backend-') == 2

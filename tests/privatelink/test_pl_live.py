@@ -53,7 +53,7 @@ def test_a_change_by_the_other_account_reaches_the_poll(client_a, client_b, lab2
         account=service.account, service=service, connection=connection_of(endpoint)
     )
     consumer = client_a.get(consumer_poll, headers=HTMX)
-    assert consumer.status_code in (200, 286) and "Connect" in consumer.content.decode()
+    assert consumer.status_code == 200 and "Connect" in consumer.content.decode()
     provider = client_b.get(provider_poll, headers=HTMX)
     assert provider.status_code == 200
     assert connection_of(endpoint).status in provider.content.decode()
@@ -155,3 +155,20 @@ def test_the_application_server_answers_unchanged_polls_before_django(
     )
     body = application(dict(environ), lambda status, headers: answers.append(status))
     assert answers[-1] == "302 Found"  # through Django: no session in this bare request
+
+
+def test_a_deny_after_connected_reaches_the_consumers_open_page(client_a, lab2):
+    service, endpoint = lab2
+    services.connection_allow(
+        account=service.account, service=service, connection=connection_of(endpoint)
+    )
+    page = client_a.get(f"{ENDPOINTS}/{endpoint.pk}/").content.decode()
+    poll = poll_url(page, "connection-status")
+    assert "Connected" in page and client_a.get(poll, headers=HTMX).status_code == 204
+    services.connection_deny(
+        account=service.account, service=service, connection=connection_of(endpoint)
+    )
+    response = client_a.get(poll, headers=HTMX)
+    assert response.status_code == 200
+    assert connection_of(endpoint).status in response.content.decode()
+    assert connection_of(endpoint).status != "Connected"
