@@ -5,6 +5,7 @@ worker's follow-up on commit. The provider acts on a connection only through its
 (``service.connections``); the consumer only through its own endpoint.
 """
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -14,7 +15,7 @@ from console import lifecycle
 from console import validators as console_validators
 from console.errors import ConsoleError, DependencyViolation, StateRefused
 from console.ids import generate_id
-from console.models import SecurityGroup, Vpc, VSwitch
+from console.models import Account, Region, SecurityGroup, Vpc, VSwitch, Zone
 from console.services import private_ip_allocate, private_ip_release, same_account
 from loadbalancer.models import AlbInstance, ClbInstance
 
@@ -32,6 +33,9 @@ from .models import (
     ServiceResource,
     WhitelistEntry,
 )
+
+# Who asks for a change: a console login's user, or None for the system (worker, labs).
+Actor = AbstractBaseUser | None
 
 C = EndpointConnection.Status
 NOT_AUTHORIZED = "The endpoint service does not exist or your account is not authorized to use it."
@@ -127,15 +131,15 @@ def _resource_row(service, zone, instance):
 @transaction.atomic
 def endpoint_service_create(
     *,
-    account,
-    actor=None,
-    region,
-    resource_type=ResourceType.CLB,
-    resources,
-    auto_accept=False,
-    zone_affinity=False,
-    description="",
-):
+    account: Account,
+    actor: Actor = None,
+    region: Region,
+    resource_type: str = ResourceType.CLB,
+    resources: list[tuple[Zone, ClbInstance | AlbInstance]],
+    auto_accept: bool = False,
+    zone_affinity: bool = False,
+    description: str = "",
+) -> EndpointService:
     """Create an endpoint service: Creating until the worker makes it Active (Available).
 
     ``resources``: ``[(zone, instance)]``, one per zone. The owner's UID is whitelisted.
@@ -178,8 +182,14 @@ def endpoint_service_create(
 
 @transaction.atomic
 def endpoint_service_modify(
-    *, account, actor=None, service, auto_accept=None, zone_affinity=None, description=None
-):
+    *,
+    account: Account,
+    actor: Actor = None,
+    service: EndpointService,
+    auto_accept: bool | None = None,
+    zone_affinity: bool | None = None,
+    description: str | None = None,
+) -> EndpointService:
     """Edit in place; the service is Pending ("Modifying") until the worker applies it."""
     _owner_of(account, service)
     if description is not None:
@@ -211,7 +221,7 @@ def _active_connections(service):
 
 
 @transaction.atomic
-def endpoint_service_delete(*, account, actor=None, service):
+def endpoint_service_delete(*, account: Account, actor: Actor = None, service: EndpointService):
     """Deleting → gone; refused while an endpoint is connected or a resource is attached."""
     _owner_of(account, service)
     locked = lifecycle.lock(EndpointService, service.pk)
@@ -236,7 +246,7 @@ def endpoint_service_delete(*, account, actor=None, service):
     return lifecycle.transition(locked, "delete_service", actor=actor, action="delete")
 
 
-def endpoint_service_finish_delete(*, service):
+def endpoint_service_finish_delete(*, service: EndpointService):
     """The worker's last step: remaining connections become ServiceDeleted, the row goes."""
     for connection in list(service.connections.select_for_update()):
         if can_proceed(connection.service_deleted):
@@ -250,7 +260,14 @@ def endpoint_service_finish_delete(*, service):
 
 
 @transaction.atomic
-def service_resource_add(*, account, actor=None, service, zone, instance):
+def service_resource_add(
+    *,
+    account: Account,
+    actor: Actor = None,
+    service: EndpointService,
+    zone: Zone,
+    instance: ClbInstance | AlbInstance,
+):
     """Add a resource in another zone."""
     _owner_of(account, service)
     locked = lifecycle.lock(EndpointService, service.pk)
@@ -285,7 +302,9 @@ def service_resource_add(*, account, actor=None, service, zone, instance):
 
 
 @transaction.atomic
-def service_resource_remove(*, account, actor=None, service, resource):
+def service_resource_remove(
+    *, account: Account, actor: Actor = None, service: EndpointService, resource: ServiceResource
+):
     """Refused while a connected endpoint has a zone where the resource is."""
     _owner_of(account, service)
     if resource.service_id != service.pk:
@@ -315,7 +334,9 @@ def service_resource_remove(*, account, actor=None, service, resource):
 
 
 @transaction.atomic
-def whitelist_add(*, account, actor=None, service, uids):
+def whitelist_add(
+    *, account: Account, actor: Actor = None, service: EndpointService, uids: list[str]
+):
     """Whitelist account IDs (16 digits); already listed ones are left as they are."""
     _owner_of(account, service)
     uids = validators.account_uids(uids)
@@ -333,7 +354,9 @@ def whitelist_add(*, account, actor=None, service, uids):
 
 
 @transaction.atomic
-def whitelist_remove(*, account, actor=None, service, entry):
+def whitelist_remove(
+    *, account: Account, actor: Actor = None, service: EndpointService, entry: WhitelistEntry
+):
     """New endpoints of that account are refused; existing connections stay as they are."""
     _owner_of(account, service)
     if entry.service_id != service.pk:
@@ -349,7 +372,13 @@ def whitelist_remove(*, account, actor=None, service, entry):
 # --- finding a service to connect to -------------------------------------------------------
 
 
-def endpoint_service_resolve(*, account, region, service_name=None, service_id=None):
+def endpoint_service_resolve(
+    *,
+    account: Account,
+    region: Region,
+    service_name: str | None = None,
+    service_id: str | None = None,
+):
     """The service ``account`` may use, by name or ID; unknown and unauthorised alike refused."""
     queryset = EndpointService.objects.usable_by(account).filter(region=region)
     if service_id:
@@ -495,17 +524,17 @@ def _request_connection(endpoint, account, actor, service):
 
 def endpoint_create(
     *,
-    account,
-    actor=None,
-    region,
-    name,
-    service,
-    vpc,
-    security_groups,
-    zones,
-    endpoint_type=Endpoint.EndpointType.INTERFACE,
-    description="",
-):
+    account: Account,
+    actor: Actor = None,
+    region: Region,
+    name: str,
+    service: EndpointService | None,
+    vpc: Vpc,
+    security_groups: list[SecurityGroup],
+    zones: list[tuple[Zone, VSwitch | None]],
+    endpoint_type: str = Endpoint.EndpointType.INTERFACE,
+    description: str = "",
+) -> Endpoint:
     """Create an endpoint and its connection request.
 
     ``service`` comes from :func:`endpoint_service_resolve` (checked again here);
@@ -553,7 +582,7 @@ def _require_stable_endpoint(what):
 
 
 @transaction.atomic
-def endpoint_delete(*, account, actor=None, endpoint):
+def endpoint_delete(*, account: Account, actor: Actor = None, endpoint: Endpoint):
     """Any stable state: the endpoint and its connection go Deleting, then disappear."""
     same_account(account, endpoint)
     locked = lifecycle.transition(
@@ -570,7 +599,7 @@ def endpoint_delete(*, account, actor=None, endpoint):
     return locked
 
 
-def endpoint_finish_delete(*, endpoint):
+def endpoint_finish_delete(*, endpoint: Endpoint):
     """The worker's last step: release the ENIs' addresses, remove everything."""
     eni_ids = list(
         EndpointZone.objects.filter(endpoint_id=endpoint.pk).values_list("eni_id", flat=True)
@@ -580,7 +609,7 @@ def endpoint_finish_delete(*, endpoint):
     Endpoint.objects.filter(pk=endpoint.pk).delete()
 
 
-def endpoint_zones_settle(*, endpoint):
+def endpoint_zones_settle(*, endpoint: Endpoint):
     """After a create or modify step: zones being removed go, the others follow the connection."""
     for zone in endpoint.zones.filter(status=EndpointZone.Status.DELETING):
         if endpoint.status == Endpoint.Status.DELETING:
@@ -591,7 +620,9 @@ def endpoint_zones_settle(*, endpoint):
 
 
 @transaction.atomic
-def endpoint_add_zone(*, account, actor=None, endpoint, zone, vswitch):
+def endpoint_add_zone(
+    *, account: Account, actor: Actor = None, endpoint: Endpoint, zone: Zone, vswitch: VSwitch
+):
     same_account(account, endpoint, vswitch)
     service = endpoint.service
     if service is None:
@@ -614,7 +645,9 @@ def endpoint_add_zone(*, account, actor=None, endpoint, zone, vswitch):
 
 
 @transaction.atomic
-def endpoint_remove_zone(*, account, actor=None, endpoint, endpoint_zone):
+def endpoint_remove_zone(
+    *, account: Account, actor: Actor = None, endpoint: Endpoint, endpoint_zone: EndpointZone
+):
     same_account(account, endpoint)
     if endpoint_zone.endpoint_id != endpoint.pk:
         raise ConsoleError("The specified resource does not exist.", code="NotFound")
@@ -631,7 +664,9 @@ def endpoint_remove_zone(*, account, actor=None, endpoint, endpoint_zone):
 
 
 @transaction.atomic
-def endpoint_attach_security_group(*, account, actor=None, endpoint, group):
+def endpoint_attach_security_group(
+    *, account: Account, actor: Actor = None, endpoint: Endpoint, group: SecurityGroup
+):
     same_account(account, endpoint, group)
     current = list(endpoint.security_groups.all())
     if group in current:
@@ -648,7 +683,9 @@ def endpoint_attach_security_group(*, account, actor=None, endpoint, group):
 
 
 @transaction.atomic
-def endpoint_detach_security_group(*, account, actor=None, endpoint, group):
+def endpoint_detach_security_group(
+    *, account: Account, actor: Actor = None, endpoint: Endpoint, group: SecurityGroup
+):
     same_account(account, endpoint, group)
     groups = list(endpoint.security_groups.all())
     if group not in groups:
@@ -760,7 +797,14 @@ def connection_refusal(connection, action):
     }[action]
 
 
-def connection_allow(*, account, actor=None, service, connection, auto_allocate=False):
+def connection_allow(
+    *,
+    account: Account,
+    actor: Actor = None,
+    service: EndpointService,
+    connection: EndpointConnection,
+    auto_allocate: bool = False,
+):
     """Allow: Disconnected → Connecting; the worker completes it (→ Connected)."""
 
     def choose(locked):
@@ -779,7 +823,13 @@ def connection_allow(*, account, actor=None, service, connection, auto_allocate=
     )
 
 
-def connection_deny(*, account, actor=None, service, connection):
+def connection_deny(
+    *,
+    account: Account,
+    actor: Actor = None,
+    service: EndpointService,
+    connection: EndpointConnection,
+):
     """Deny: Connected → Disconnecting; a request not yet allowed stays Disconnected."""
     return _provider_transition(
         account=account,
@@ -792,7 +842,14 @@ def connection_deny(*, account, actor=None, service, connection):
     )
 
 
-def connection_change_bandwidth(*, account, actor=None, service, connection, bandwidth):
+def connection_change_bandwidth(
+    *,
+    account: Account,
+    actor: Actor = None,
+    service: EndpointService,
+    connection: EndpointConnection,
+    bandwidth: int | str,
+):
     """Connected → Pending → Connected with the new bandwidth (range by resource type)."""
     low, high = service.bandwidth_range
     bandwidth = validators.bandwidth(bandwidth, low, high)
@@ -809,7 +866,7 @@ def connection_change_bandwidth(*, account, actor=None, service, connection, ban
     )
 
 
-def connection_after_advance(*, connection, from_state):
+def connection_after_advance(*, connection: EndpointConnection, from_state: str):
     """The worker completed a step: record it; zones follow; a deleted endpoint goes."""
     EndpointConnection.objects.filter(pk=connection.pk).update(modified_at=timezone.now())
     if from_state == C.DELETING:
