@@ -1,5 +1,6 @@
 """Every write to load balancers: atomic, validated, recorded; follow-up work on commit."""
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -7,7 +8,7 @@ from console import lifecycle
 from console import validators as console_validators
 from console.errors import ConsoleError
 from console.ids import generate_id
-from console.models import EcsInstance, Vpc, VSwitch
+from console.models import Account, EcsInstance, Vpc, VSwitch
 from console.services import private_ip_allocate, private_ip_release, same_account
 
 from . import validators
@@ -22,6 +23,9 @@ from .models import (
     ClbListener,
     port_family,
 )
+
+# Who asks for a change: a console login's user, or None for the system (worker, labs).
+Actor = AbstractBaseUser | None
 
 MIN_ALB_ZONES, MAX_ALB_ZONES = 2, 10
 
@@ -53,11 +57,11 @@ def _require_active(lb, what):
 @transaction.atomic
 def clb_create(
     *,
-    account,
-    actor=None,
+    account: Account,
+    actor: Actor = None,
     region,
     zone,
-    vpc,
+    vpc: Vpc,
     vswitch,
     specification,
     billing_method=ClbInstance.BillingMethod.PAY_AS_YOU_GO,
@@ -129,7 +133,7 @@ def clb_create(
 
 
 @transaction.atomic
-def clb_delete(*, account, actor=None, instance):
+def clb_delete(*, account: Account, actor: Actor = None, instance: ClbInstance):
     same_account(account, instance)
     locked = lifecycle.lock(ClbInstance, instance.pk)
     if locked.is_transitional:
@@ -201,12 +205,12 @@ def _add_clb_backends(account, listener, checked):
 
 def clb_listener_create(
     *,
-    account,
-    actor=None,
-    clb,
+    account: Account,
+    actor: Actor = None,
+    clb: ClbInstance,
     protocol,
     port,
-    servers,
+    servers: list[tuple[str, int | str, int | str]],
     name="",
     health_check_enabled=True,
     health_check_protocol="TCP",
@@ -316,7 +320,7 @@ def _set_listener_state(listener, method, actor, refused):
 
 
 @transaction.atomic
-def clb_listener_stop(*, account, actor=None, listener):
+def clb_listener_stop(*, account: Account, actor: Actor = None, listener: ClbListener):
     same_account(account, listener)
     return _set_listener_state(
         listener,
@@ -327,7 +331,7 @@ def clb_listener_stop(*, account, actor=None, listener):
 
 
 @transaction.atomic
-def clb_listener_start(*, account, actor=None, listener):
+def clb_listener_start(*, account: Account, actor: Actor = None, listener: ClbListener):
     same_account(account, listener)
     locked = _set_listener_state(
         listener,
@@ -340,7 +344,7 @@ def clb_listener_start(*, account, actor=None, listener):
 
 
 @transaction.atomic
-def clb_listener_delete(*, account, actor=None, listener):
+def clb_listener_delete(*, account: Account, actor: Actor = None, listener: ClbListener):
     same_account(account, listener)
     lifecycle.record_event(listener.clb, "delete listener", actor=actor, message=str(listener))
     listener.delete()
@@ -352,10 +356,10 @@ def clb_listener_delete(*, account, actor=None, listener):
 @transaction.atomic
 def alb_create(
     *,
-    account,
-    actor=None,
+    account: Account,
+    actor: Actor = None,
     region,
-    vpc,
+    vpc: Vpc,
     zone_mappings,
     name,
     network_type=AlbInstance.NetworkType.INTERNAL,
@@ -430,7 +434,7 @@ def zone_field(prefix, zone):
 
 
 @transaction.atomic
-def alb_delete(*, account, actor=None, instance):
+def alb_delete(*, account: Account, actor: Actor = None, instance: AlbInstance):
     same_account(account, instance)
     locked = lifecycle.lock(AlbInstance, instance.pk)
     if locked.is_transitional:
@@ -524,9 +528,9 @@ def _sticky_session(enabled, session_type, cookie_timeout, cookie_name) -> dict:
 
 def server_group_create(
     *,
-    account,
-    actor=None,
-    vpc,
+    account: Account,
+    actor: Actor = None,
+    vpc: Vpc,
     name,
     server_group_type=AlbServerGroup.GroupType.INSTANCE,
     protocol=AlbServerGroup.Protocol.HTTP,
@@ -576,7 +580,7 @@ lifecycle.register_delete_guard(AlbServerGroup, _server_group_dependents)
 
 
 @transaction.atomic
-def server_group_delete(*, account, actor=None, group):
+def server_group_delete(*, account: Account, actor: Actor = None, group: AlbServerGroup):
     same_account(account, group)
     lifecycle.ensure_deletable(group)
     lifecycle.record_event(group, "delete", actor=actor)
@@ -584,7 +588,13 @@ def server_group_delete(*, account, actor=None, group):
 
 
 @transaction.atomic
-def server_group_add_backends(*, account, actor=None, group, servers):
+def server_group_add_backends(
+    *,
+    account: Account,
+    actor: Actor = None,
+    group: AlbServerGroup,
+    servers: list[tuple[str, int | str, int | str]],
+):
     """Add ``servers`` (``[(instance_id, port, weight)]``): each is Adding, then Available."""
     same_account(account, group)
     if not servers:
@@ -632,7 +642,7 @@ def server_group_add_backends(*, account, actor=None, group, servers):
     return created
 
 
-def alb_backend_remove(*, account, actor=None, backend):
+def alb_backend_remove(*, account: Account, actor: Actor = None, backend: AlbBackend):
     same_account(account, backend)
     return lifecycle.transition(
         backend,
@@ -645,12 +655,12 @@ def alb_backend_remove(*, account, actor=None, backend):
 @transaction.atomic
 def alb_listener_create(
     *,
-    account,
-    actor=None,
-    alb,
+    account: Account,
+    actor: Actor = None,
+    alb: AlbInstance,
     protocol,
     port,
-    server_group,
+    server_group: AlbServerGroup,
     name="",
     idle_timeout=15,
     request_timeout=60,
@@ -707,7 +717,7 @@ def _alb_listener_action(listener, method, actor, refused):
     return lifecycle.transition(listener, method, actor=actor, refused=refused)
 
 
-def alb_listener_stop(*, account, actor=None, listener):
+def alb_listener_stop(*, account: Account, actor: Actor = None, listener: AlbListener):
     same_account(account, listener)
     return _alb_listener_action(
         listener,
@@ -717,7 +727,7 @@ def alb_listener_stop(*, account, actor=None, listener):
     )
 
 
-def alb_listener_start(*, account, actor=None, listener):
+def alb_listener_start(*, account: Account, actor: Actor = None, listener: AlbListener):
     same_account(account, listener)
     return _alb_listener_action(
         listener,
@@ -728,7 +738,7 @@ def alb_listener_start(*, account, actor=None, listener):
 
 
 @transaction.atomic
-def alb_listener_delete(*, account, actor=None, listener):
+def alb_listener_delete(*, account: Account, actor: Actor = None, listener: AlbListener):
     same_account(account, listener)
     lifecycle.record_event(listener.alb, "delete listener", actor=actor, message=listener.id)
     listener.delete()
