@@ -207,6 +207,12 @@ def redis_server():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@pytest.fixture
+def use_broker():
+    """``use_broker(url)``: point this process's Celery app at another broker (Redis away)."""
+    return _use_broker
+
+
 @pytest.fixture(autouse=True, scope="session")
 def live_redis(redis_server):
     """Live pages' change counters (``console.live``) and the session cache: a real Redis."""

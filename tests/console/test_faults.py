@@ -6,7 +6,6 @@ from contextlib import contextmanager
 import pytest
 from django.test.utils import override_settings
 
-from conftest import _use_broker
 from console.models import Vpc
 from console.tasks import reconcile_stuck_resources
 from factories import client_for, make_login
@@ -17,21 +16,21 @@ NOWHERE = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 
 @pytest.fixture
-def redis_away(settings, redis_server):
+def redis_away(settings, redis_server, use_broker):
     """Every use of Redis by the web side (broker, sessions, live counters) fails."""
-    with redis_away_for(settings, redis_server):
+    with redis_away_for(settings, redis_server, use_broker):
         yield
 
 
 @contextmanager
-def redis_away_for(settings, redis_server):
+def redis_away_for(settings, redis_server, use_broker):
     caches = {"default": {**settings.CACHES["default"], "LOCATION": NOWHERE}}
     with override_settings(CACHES=caches, LIVE_REDIS_URL=NOWHERE):
-        _use_broker(NOWHERE)
+        use_broker(NOWHERE)
         try:
             yield
         finally:
-            _use_broker(redis_server)
+            use_broker(redis_server)
 
 
 def create_vpc_while_redis_is_away(client):
@@ -44,10 +43,10 @@ def create_vpc_while_redis_is_away(client):
 
 
 def test_create_while_redis_is_down_completes_when_it_is_back(
-    celery_worker, account_a, redis_server, settings, wait_until
+    celery_worker, account_a, redis_server, settings, wait_until, use_broker
 ):
     client = client_for(make_login(account_a, "trainee"))
-    with redis_away_for(settings, redis_server):
+    with redis_away_for(settings, redis_server, use_broker):
         create_vpc_while_redis_is_away(client)
     vpc = Vpc.objects.for_account(account_a).get()
     assert vpc.status == "Pending"
