@@ -2,6 +2,7 @@
 
 import ipaddress
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -12,11 +13,16 @@ from .models import (
     Account,
     EcsInstance,
     PrivateIp,
+    Region,
     SecurityGroup,
     SecurityGroupRule,
     Vpc,
     VSwitch,
+    Zone,
 )
+
+# Who asks for a change: a console login's user, or None for the system (worker, labs).
+Actor = AbstractBaseUser | None
 
 
 def same_account(account, *objects):
@@ -41,7 +47,7 @@ def _require_available(vpc, field):
 # --- accounts ----------------------------------------------------------------------------
 
 
-def account_activate_privatelink(*, account):
+def account_activate_privatelink(*, account: Account):
     """Activation is immediate and idempotent."""
     if account.privatelink_activated_at is None:
         account.privatelink_activated_at = timezone.now()
@@ -49,7 +55,7 @@ def account_activate_privatelink(*, account):
     return account
 
 
-def account_create(*, name, uid=None, alb_privatelink_privilege=False):
+def account_create(*, name: str, uid: str | None = None, alb_privatelink_privilege: bool = False):
     kwargs = {"name": name, "alb_privatelink_privilege": alb_privatelink_privilege}
     if uid:
         kwargs["uid"] = uid
@@ -59,7 +65,9 @@ def account_create(*, name, uid=None, alb_privatelink_privilege=False):
 # --- private IPs -------------------------------------------------------------------------
 
 
-def private_ip_allocate(*, vswitch, holder_id, address=None, field="private_ip"):
+def private_ip_allocate(
+    *, vswitch: VSwitch, holder_id: str, address: str | None = None, field: str = "private_ip"
+):
     """Take ``address`` (checked) or the lowest free address of ``vswitch``."""
     net = vswitch.network
     if address:
@@ -102,7 +110,7 @@ def private_ip_allocate(*, vswitch, holder_id, address=None, field="private_ip")
     )
 
 
-def private_ip_release(*, holder_id):
+def private_ip_release(*, holder_id: str):
     PrivateIp.objects.filter(holder_id=holder_id).delete()
 
 
@@ -110,7 +118,15 @@ def private_ip_release(*, holder_id):
 
 
 @transaction.atomic
-def vpc_create(*, account, actor=None, region, cidr_block, name="", description=""):
+def vpc_create(
+    *,
+    account: Account,
+    actor: Actor = None,
+    region: Region,
+    cidr_block: str,
+    name: str = "",
+    description: str = "",
+):
     """Create a VPC; it is Pending until the worker makes it Available."""
     vpc = Vpc(
         account=account,
@@ -138,7 +154,7 @@ lifecycle.register_delete_guard(Vpc, _vpc_dependents)
 
 
 @transaction.atomic
-def vpc_delete(*, account, actor=None, vpc):
+def vpc_delete(*, account: Account, actor: Actor = None, vpc: Vpc):
     same_account(account, vpc)
     lifecycle.ensure_deletable(vpc)
     lifecycle.record_event(vpc, "delete", actor=actor, from_state=vpc.status)
@@ -149,7 +165,16 @@ def vpc_delete(*, account, actor=None, vpc):
 
 
 @transaction.atomic
-def vswitch_create(*, account, actor=None, vpc, zone, cidr_block, name="", description=""):
+def vswitch_create(
+    *,
+    account: Account,
+    actor: Actor = None,
+    vpc: Vpc,
+    zone: Zone,
+    cidr_block: str,
+    name: str = "",
+    description: str = "",
+):
     same_account(account, vpc)
     _require_available(vpc, "vpc")
     if zone.region_id != vpc.region_id:
@@ -194,7 +219,7 @@ lifecycle.register_delete_guard(VSwitch, _vswitch_dependents)
 
 
 @transaction.atomic
-def vswitch_delete(*, account, actor=None, vswitch):
+def vswitch_delete(*, account: Account, actor: Actor = None, vswitch: VSwitch):
     same_account(account, vswitch)
     lifecycle.ensure_deletable(vswitch)
     lifecycle.record_event(vswitch, "delete", actor=actor, from_state=vswitch.status)
@@ -205,7 +230,9 @@ def vswitch_delete(*, account, actor=None, vswitch):
 
 
 @transaction.atomic
-def security_group_create(*, account, actor=None, vpc, name, description=""):
+def security_group_create(
+    *, account: Account, actor: Actor = None, vpc: Vpc, name: str, description: str = ""
+):
     """A new group allows all outbound and no inbound traffic."""
     same_account(account, vpc)
     group = SecurityGroup(
@@ -245,7 +272,7 @@ lifecycle.register_delete_guard(SecurityGroup, _security_group_dependents)
 
 
 @transaction.atomic
-def security_group_delete(*, account, actor=None, group):
+def security_group_delete(*, account: Account, actor: Actor = None, group: SecurityGroup):
     same_account(account, group)
     lifecycle.ensure_deletable(group)
     lifecycle.record_event(group, "delete", actor=actor)
@@ -255,17 +282,17 @@ def security_group_delete(*, account, actor=None, group):
 @transaction.atomic
 def security_group_rule_add(
     *,
-    account,
-    actor=None,
-    group,
+    account: Account,
+    actor: Actor = None,
+    group: SecurityGroup,
     direction,
     policy="accept",
     priority=1,
     protocol,
     port_range="",
-    cidr_block="",
+    cidr_block: str = "",
     peer_group=None,
-    description="",
+    description: str = "",
 ):
     same_account(account, group, peer_group)
     if direction not in SecurityGroupRule.Direction.values:
@@ -304,7 +331,7 @@ def security_group_rule_add(
 
 
 @transaction.atomic
-def security_group_rule_delete(*, account, actor=None, rule):
+def security_group_rule_delete(*, account: Account, actor: Actor = None, rule: SecurityGroupRule):
     same_account(account, rule.group)
     lifecycle.record_event(rule.group, "remove rule", actor=actor, message=str(rule))
     rule.delete()
@@ -328,19 +355,19 @@ def _service_fields(service, service_port, page_body, name):
 @transaction.atomic
 def ecs_instance_create(
     *,
-    account,
-    actor=None,
-    zone,
-    vpc,
-    vswitch,
-    name,
+    account: Account,
+    actor: Actor = None,
+    zone: Zone,
+    vpc: Vpc,
+    vswitch: VSwitch,
+    name: str,
     image,
     security_groups,
     private_ip="",
-    service=EcsInstance.Service.NONE,
-    service_port=80,
-    page_body="",
-    description="",
+    service: str = EcsInstance.Service.NONE,
+    service_port: int = 80,
+    page_body: str = "",
+    description: str = "",
 ):
     """Create an instance: Pending, then the worker boots it (Starting → Running)."""
     same_account(account, vpc, vswitch, *security_groups)
@@ -391,7 +418,7 @@ def ecs_instance_create(
     return instance
 
 
-def ecs_instance_start(*, account, actor=None, instance):
+def ecs_instance_start(*, account: Account, actor: Actor = None, instance: EcsInstance):
     same_account(account, instance)
     return lifecycle.transition(
         instance,
@@ -403,7 +430,7 @@ def ecs_instance_start(*, account, actor=None, instance):
     )
 
 
-def ecs_instance_stop(*, account, actor=None, instance):
+def ecs_instance_stop(*, account: Account, actor: Actor = None, instance: EcsInstance):
     same_account(account, instance)
     return lifecycle.transition(
         instance,
@@ -416,7 +443,15 @@ def ecs_instance_stop(*, account, actor=None, instance):
 
 
 @transaction.atomic
-def ecs_instance_set_service(*, account, actor=None, instance, service, service_port, page_body):
+def ecs_instance_set_service(
+    *,
+    account: Account,
+    actor: Actor = None,
+    instance: EcsInstance,
+    service: str,
+    service_port: int,
+    page_body: str,
+):
     """Deploy or remove the NGINX-like service (health checks notice within an interval)."""
     same_account(account, instance)
     service, service_port, page_body = _service_fields(
@@ -431,7 +466,7 @@ def ecs_instance_set_service(*, account, actor=None, instance, service, service_
 
 
 @transaction.atomic
-def ecs_instance_delete(*, account, actor=None, instance):
+def ecs_instance_delete(*, account: Account, actor: Actor = None, instance: EcsInstance):
     same_account(account, instance)
     locked = lifecycle.lock(EcsInstance, instance.pk)
     if locked.is_transitional:
