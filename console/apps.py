@@ -7,8 +7,10 @@ class ConsoleConfig(AppConfig):
     verbose_name = "Console"
 
     def ready(self):
-        from . import lifecycle, tasks
+        # live connects the change counters to model signals; services registers the
+        # follow-up work after the worker's steps (tickets), in every process, worker included.
+        from . import lifecycle, live, services, tasks  # noqa: F401
 
-        # live: connects the change counters to model signals. The lifecycle enqueues the
-        # advance task; registering it here keeps lifecycle and tasks from importing each other.
+        # The lifecycle enqueues the advance task; registering it here keeps lifecycle and
+        # tasks from importing each other.
         lifecycle.register_advance_task(tasks.advance_resource)

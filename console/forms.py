@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from . import validators
 from .errors import ConsoleError
-from .models import EcsInstance, SecurityGroup, SecurityGroupRule, Vpc, VSwitch, Zone
+from .models import EcsInstance, SecurityGroup, SecurityGroupRule, Ticket, Vpc, VSwitch, Zone
 
 
 def rule(fn, value, *args, **kwargs):
@@ -279,3 +279,18 @@ class SecurityGroupRuleForm(ConsoleForm):
             except ConsoleError as error:
                 self.add_error("authorization_object", error.message)
         return data
+
+
+class TicketForm(ConsoleForm):
+    privilege = forms.ChoiceField(
+        label="Privilege",
+        choices=Ticket.Privilege.choices,
+        error_messages={"required": "Choose a privilege.", "invalid_choice": "Choose a privilege."},
+    )
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        max_length=256,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you need it for (optional, up to 256 characters).",
+    )

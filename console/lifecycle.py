@@ -156,11 +156,17 @@ def transition(obj, method_name, *, actor=None, action=None, refused=None, **kwa
     return locked
 
 
+def by_itself(obj):
+    """Whether the worker completes ``obj``'s transitional state (a ticket may wait for a
+    person instead; see ``Resource.advances_by_itself``)."""
+    return getattr(obj, "advances_by_itself", True)
+
+
 @transaction.atomic
 def advance(model, pk, expected_state=None):
     """Complete one transitional step of a resource; a no-op if it has moved on already."""
     obj = lock(model, pk)
-    if obj is None or not obj.is_transitional:
+    if obj is None or not obj.is_transitional or not by_itself(obj):
         return obj
     if expected_state is not None and obj.status != expected_state:
         return obj
@@ -183,7 +189,7 @@ def complete(obj):
     """Run every remaining asynchronous step of ``obj`` now (lab set-up, tests); fresh copy."""
     model = type(obj)
     fresh = model._default_manager.get(pk=obj.pk)
-    while fresh is not None and fresh.is_transitional:
+    while fresh is not None and fresh.is_transitional and by_itself(fresh):
         fresh = advance(model, fresh.pk, fresh.status)
     return fresh
 
@@ -201,9 +207,13 @@ def lifecycle_models():
 def stuck(model, older_than=None):
     older_than = settings.RECONCILE_AFTER if older_than is None else older_than
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than)
-    return model._default_manager.filter(
+    queryset = model._default_manager.filter(
         status__in=list(model.TRANSITIONAL), state_since__lt=cutoff
-    ).values_list("pk", "status")
+    )
+    worker_rows = getattr(model, "worker_rows", None)
+    if worker_rows is not None:
+        queryset = worker_rows(queryset)
+    return queryset.values_list("pk", "status")
 
 
 def reconcile(older_than=None):
@@ -214,7 +224,7 @@ def reconcile(older_than=None):
             # Advance until settled: a crash may have lost every later step too.
             obj = advance(model, pk, state)
             steps += 1
-            while obj is not None and obj.is_transitional:
+            while obj is not None and obj.is_transitional and by_itself(obj):
                 obj = advance(model, pk, obj.status)
                 steps += 1
     return steps

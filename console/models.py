@@ -49,6 +49,8 @@ class Account(models.Model):
     alb_privatelink_privilege = models.BooleanField(default=False)
     # Live demos: asynchronous steps take FAST_PROVISION_DELAY instead of PROVISION_DELAY.
     fast_provisioning = models.BooleanField(default=False)
+    # The demo logins' accounts (and the labs they start): tickets are approved by themselves.
+    demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,6 +62,10 @@ class Account(models.Model):
     @property
     def privatelink_activated(self):
         return self.privatelink_activated_at is not None
+
+    def live_accounts(self):
+        # Activation and privileges change what the account's pages (and a lab panel) show.
+        return [self.pk]
 
 
 class Login(models.Model):
@@ -144,6 +150,16 @@ class Resource(FSMModelMixin, models.Model):
     @property
     def is_transitional(self):
         return getattr(self, "status", None) in self.TRANSITIONAL
+
+    @property
+    def advances_by_itself(self):
+        """Whether the worker completes this row's transitional state (else a person does)."""
+        return True
+
+    @classmethod
+    def worker_rows(cls, queryset):
+        """Of the rows in a transitional state, those the worker completes (all, by default)."""
+        return queryset
 
 
 class IdempotencyKey(models.Model):
@@ -392,3 +408,53 @@ class EcsInstance(Resource):
             and self.service == self.Service.NGINX
             and self.service_port == port
         )
+
+
+class Ticket(Resource):
+    """A request for a privilege, decided by an instructor (or, for demo accounts, by itself).
+
+    Pending is transitional (its pages follow it live), but only a demo account's ticket
+    advances by itself: the worker approves it after ``TICKET_APPROVAL_DELAY``. Everyone
+    else's waits for an instructor.
+    """
+
+    id_prefix = "ticket-"
+
+    class Status(models.TextChoices):
+        PENDING = "Pending"
+        APPROVED = "Approved"
+        REJECTED = "Rejected"
+
+    class Privilege(models.TextChoices):
+        ALB_PRIVATELINK = "alb_privatelink", "ALB as a PrivateLink service resource"
+
+    TRANSITIONAL = {Status.PENDING: "approve"}
+
+    privilege = models.CharField(max_length=32, choices=Privilege.choices)
+    status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True)
+    auto_approve = models.BooleanField(default=False)
+    decided_by = models.CharField(max_length=150, blank=True)  # a username, or "system"
+    answer = models.CharField(max_length=256, blank=True)
+
+    class Meta(Resource.Meta):
+        verbose_name = "ticket"
+
+    @property
+    def advances_by_itself(self):
+        return self.auto_approve
+
+    @property
+    def is_pending(self):
+        return self.status == self.Status.PENDING
+
+    @classmethod
+    def worker_rows(cls, queryset):
+        return queryset.filter(auto_approve=True)
+
+    @transition(field=status, source=Status.PENDING, target=Status.APPROVED)
+    def approve(self):
+        pass
+
+    @transition(field=status, source=Status.PENDING, target=Status.REJECTED)
+    def reject(self):
+        pass

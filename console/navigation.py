@@ -26,6 +26,7 @@ PRODUCTS = [
             ("Security Groups", "console:security-groups-list"),
         ],
     ),
+    ("Tickets", [("Tickets", "console:tickets-list")]),
     ("Labs", [("Labs", "labs:index")]),
 ]
 

@@ -2,6 +2,7 @@
 
 import ipaddress
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,6 +17,7 @@ from .models import (
     Region,
     SecurityGroup,
     SecurityGroupRule,
+    Ticket,
     Vpc,
     VSwitch,
     Zone,
@@ -60,6 +62,93 @@ def account_create(*, name: str, uid: str | None = None, alb_privatelink_privile
     if uid:
         kwargs["uid"] = uid
     return Account.objects.create(**kwargs)
+
+
+# --- tickets -------------------------------------------------------------------------------
+
+PRIVILEGE_FIELDS = {Ticket.Privilege.ALB_PRIVATELINK: "alb_privatelink_privilege"}
+
+
+def holds_privilege(account, privilege):
+    return bool(getattr(account, PRIVILEGE_FIELDS[privilege]))
+
+
+@transaction.atomic
+def ticket_submit(*, account, actor=None, region, privilege, description=""):
+    """Ask for a privilege. A demo account's ticket is approved by the worker after
+    ``TICKET_APPROVAL_DELAY``; any other waits for an instructor."""
+    if privilege not in PRIVILEGE_FIELDS:
+        raise ConsoleError("Choose a privilege.", field="privilege")
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    label = Ticket.Privilege(privilege).label
+    if holds_privilege(account, privilege):
+        raise ConsoleError(
+            f'Your account already holds the privilege "{label}".', field="privilege"
+        )
+    pending = Ticket.objects.for_account(account).filter(
+        privilege=privilege, status=Ticket.Status.PENDING
+    )
+    if pending.exists():
+        raise ConsoleError(
+            f"Ticket {pending.first().pk} asking for this privilege is still Pending.",
+            field="privilege",
+        )
+    ticket = Ticket.objects.create(
+        account=account,
+        region=region,
+        privilege=privilege,
+        name=label,
+        description=(description or "").strip(),
+        auto_approve=account.demo,
+    )
+    lifecycle.record_event(ticket, "submit", actor=actor, to_state=ticket.status)
+    if ticket.is_transitional:
+        lifecycle.schedule_advance(ticket, delay=settings.TICKET_APPROVAL_DELAY)
+    return ticket
+
+
+def ticket_approve(*, ticket, actor):
+    """An instructor grants the privilege the ticket asks for."""
+    return _ticket_decide(ticket, "approve", actor)
+
+
+def ticket_reject(*, ticket, actor, answer=""):
+    """An instructor refuses it; the account stays without the privilege."""
+    return _ticket_decide(ticket, "reject", actor, answer)
+
+
+@transaction.atomic
+def _ticket_decide(ticket, method, actor, answer=""):
+    done = "approved" if method == "approve" else "rejected"
+    decided = lifecycle.transition(
+        ticket,
+        method,
+        actor=actor,
+        action=method,
+        refused=lambda t: f"The ticket {t.pk} is {t.status}; it cannot be {done} any more.",
+    )
+    return ticket_decided(ticket=decided, actor=actor, answer=answer)
+
+
+def ticket_decided(*, ticket, actor, answer=""):
+    """Record who decided and, for an approval, grant the privilege (worker or instructor)."""
+    ticket.decided_by = actor.get_username() if getattr(actor, "pk", None) else "system"
+    if ticket.status == Ticket.Status.APPROVED:
+        Account.objects.filter(pk=ticket.account_id).update(
+            **{PRIVILEGE_FIELDS[ticket.privilege]: True}
+        )
+        answer = answer or f'The privilege "{ticket.get_privilege_display()}" is granted.'
+    ticket.answer = (answer or "").strip()[:256]
+    ticket.save(update_fields=["decided_by", "answer"])
+    return ticket
+
+
+def _ticket_advanced(ticket, from_state):
+    """The worker decided an automatically approved ticket: record it, grant the privilege."""
+    ticket_decided(ticket=ticket, actor=None)
+
+
+lifecycle.after(Ticket, _ticket_advanced)
 
 
 # --- private IPs -------------------------------------------------------------------------

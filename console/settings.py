@@ -197,6 +197,8 @@ CELERY_TIMEZONE = "UTC"
 # Simulated provisioning: seconds per asynchronous step (creating, starting, stopping...).
 PROVISION_DELAY = env_float("PROVISION_DELAY", 2.0)
 FAST_PROVISION_DELAY = env_float("FAST_PROVISION_DELAY", 0.3)
+# A demo account's privilege ticket is approved by itself after this many seconds.
+TICKET_APPROVAL_DELAY = env_float("TICKET_APPROVAL_DELAY", 5.0)
 # A resource still in a transitional state this long after its last change is finished by
 # the reconciler (for example after a worker was killed mid-task).
 RECONCILE_AFTER = env_float("RECONCILE_AFTER", 30.0)

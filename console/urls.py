@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/", views.accounts_view, name="accounts"),
     path("accounts/view/", views.view_account, name="view-account"),
     path("accounts/switch/", views.switch_account, name="switch-account"),
+    path("tickets/review/", views.tickets_review, name="tickets-review"),
+    path("tickets/review/<str:pk>/<str:decision>/", views.ticket_decide, name="ticket-decide"),
 ]
 for resource in views.RESOURCES:
     urlpatterns += resource.urls()

@@ -10,11 +10,13 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .columns import CREATED, HISTORY, STATUS
+from .errors import ConsoleError
 from .forms import (
     EcsInstanceForm,
     EcsServiceForm,
     SecurityGroupForm,
     SecurityGroupRuleForm,
+    TicketForm,
     VpcForm,
     VSwitchForm,
 )
@@ -35,6 +37,7 @@ from .models import (
     Region,
     SecurityGroup,
     SecurityGroupRule,
+    Ticket,
     Vpc,
     VSwitch,
 )
@@ -300,11 +303,86 @@ class EcsInstanceViews(ResourceViews):
     )
 
 
+# --- tickets -------------------------------------------------------------------------------
+
+
+class TicketViews(ResourceViews):
+    """A privilege asked for by ticket; the status moves live while it is Pending."""
+
+    model = Ticket
+    slug = "tickets"
+    singular = "Ticket"
+    title = "Tickets"
+    product = "Tickets"
+    create_label = "Submit a Ticket"
+    submit_label = "Submit"
+    form_class = TicketForm
+    region_scoped = False  # an account's privileges hold in every region
+    columns = (
+        Column("Ticket ID/Privilege", link=True),
+        STATUS,
+        Column("Answer", "answer"),
+        Column("Decided by", "decided_by"),
+        CREATED,
+    )
+    tabs = (Tab("basic", "Basic information", "console/partials/ticket_basic.html"), HISTORY)
+
+    def perform_create(self, request, form):
+        return services.ticket_submit(
+            account=acting_account(request),
+            actor=request.user,
+            region=request.region,
+            **form.cleaned_data,
+        )
+
+    def created_url(self, request, obj):
+        return self.url("detail", obj)
+
+    def delete_view(self, request, pk):
+        raise Http404("A ticket is never deleted.")
+
+
+def require_instructor(request):
+    if request.login is None or not request.login.is_instructor:
+        raise Http404("Only instructors review tickets.")
+
+
+def tickets_review(request):
+    """The instructor's page: every account's tickets, the Pending ones first."""
+    require_instructor(request)
+    tickets = Ticket.objects.select_related("account").order_by("-status", "-created_at")
+    pending = [t for t in tickets if t.is_pending]
+    decided = [t for t in tickets if not t.is_pending][:50]
+    return render(request, "console/tickets_review.html", {"pending": pending, "decided": decided})
+
+
+@require_POST
+def ticket_decide(request, pk, decision):
+    """**Approve** or **Reject** a ticket (instructors only); a decided one names its state."""
+    require_instructor(request)
+    ticket = Ticket.objects.filter(pk=pk).first()
+    if ticket is None or decision not in ("approve", "reject"):
+        raise Http404("No such ticket.")
+    try:
+        if decision == "approve":
+            ticket = services.ticket_approve(ticket=ticket, actor=request.user)
+        else:
+            ticket = services.ticket_reject(
+                ticket=ticket, actor=request.user, answer=request.POST.get("answer", "")
+            )
+    except ConsoleError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Ticket {ticket.pk} of {ticket.account} is {ticket.status}.")
+    return redirect("console:tickets-review")
+
+
 vpcs = VpcViews()
 vswitches = VSwitchViews()
 security_groups = SecurityGroupViews()
 instances = EcsInstanceViews()
-RESOURCES = (vpcs, vswitches, instances, security_groups)
+tickets = TicketViews()
+RESOURCES = (vpcs, vswitches, instances, security_groups, tickets)
 
 
 # --- the shell ---------------------------------------------------------------------------

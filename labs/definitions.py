@@ -23,6 +23,16 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Difference:
+    """A value the lab sets differently from the walkthrough document, and why."""
+
+    what: str
+    document: str
+    lab: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Lab:
     slug: str
     title: str
@@ -34,6 +44,7 @@ class Lab:
     alb_privilege: bool = False
     activated: tuple = ("A", "B")  # roles whose PrivateLink is active from the start
     roles: dict = field(default_factory=lambda: {"A": "Account A"})
+    differences: tuple = ()  # Difference rows: where the lab's data is not the document's
 
     def progress(self, run):
         """[(step, done, reason)] for every step; stops computing after a failed dependency."""
@@ -70,6 +81,25 @@ def ecs(name, role, vswitch_name, group_name, ip, image, page=None):
     )
 
 
+# The document's Chapter 1 and 2 example addresses cannot all exist together: the console
+# refuses them, so the labs use the nearest consistent values and say so.
+LAB1_DIFFERENCES = (
+    Difference(
+        "VPC1 IPv4 CIDR block",
+        "10.10.1.0/16",
+        "10.10.0.0/16",
+        "10.10.1.0/16 has host bits set; the console refuses it and suggests 10.10.0.0/16.",
+    ),
+    Difference(
+        "ECS1 private IP",
+        "10.0.0.182",
+        "10.10.0.182",
+        "10.0.0.182 is outside VPC1 (10.10.0.0/16) and its vSwitch (10.10.0.0/24); an "
+        "instance's address must be inside its vSwitch.",
+    ),
+)
+
+
 def lab1_prerequisites(consumer="A", provider="A"):
     return (
         vpc("VPC1", consumer, "10.10.0.0/16"),
@@ -92,6 +122,7 @@ LAB1 = Lab(
     region="eu-central-1",
     pair=False,
     prerequisites=lab1_prerequisites(),
+    differences=LAB1_DIFFERENCES,
     steps=(
         Step(
             "clb",
@@ -148,6 +179,7 @@ LAB2 = Lab(
     activated=("B",),
     roles={"A": "Account A (service consumer)", "B": "Account B (service provider)"},
     prerequisites=lab1_prerequisites(consumer="A", provider="B"),
+    differences=LAB1_DIFFERENCES,
     steps=(
         Step(
             "activate",

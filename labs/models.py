@@ -38,6 +38,22 @@ class LabRun(models.Model):
     )
     # Names of the prerequisites ("VPC1", "ECS2"...) → their resource IDs.
     resources = models.JSONField(default=dict)
+    # A pair lab started by one login: the code a partner's login joins it with as Account B.
+    join_code = models.CharField(max_length=8, unique=True, null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    partner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     started_at = models.DateTimeField(default=timezone.now)
     reset_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

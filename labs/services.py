@@ -114,10 +114,13 @@ def lab_run_start(*, lab, label, classroom=None, login_prefix=None, presenter=No
         raise ConsoleError("Choose one of the labs.", field="lab")
     definition = LABS[lab]
     account_a, account_b = _new_accounts(definition, label)
+    # A demo login's lab accounts are demo accounts too (tickets approved by themselves).
+    demo = presenter is not None and getattr(presenter.login.account, "demo", False)
     for account in (account_a, account_b):
-        if account is not None and fast:
-            account.fast_provisioning = True
-            account.save(update_fields=["fast_provisioning"])
+        if account is not None and (fast or demo):
+            account.fast_provisioning = fast
+            account.demo = demo
+            account.save(update_fields=["fast_provisioning", "demo"])
     run = LabRun.objects.create(
         lab=lab, label=label, classroom=classroom, account_a=account_a, account_b=account_b
     )
@@ -129,10 +132,81 @@ def lab_run_start(*, lab, label, classroom=None, login_prefix=None, presenter=No
         if definition.pair:
             _login_for(run, "B", f"{login_prefix}b")
     if presenter is not None:
-        login = presenter.login
-        login.role = Login.Role.PRESENTER
-        login.save(update_fields=["role"])
-        login.switchable_accounts.add(*run.accounts)
+        _make_presenter(presenter.login, *run.accounts)
+        if definition.pair:
+            run.started_by = presenter
+            run.join_code = _new_join_code()
+            run.save(update_fields=["started_by", "join_code"])
+    return run
+
+
+def _make_presenter(login, *accounts):
+    login.role = Login.Role.PRESENTER
+    login.save(update_fields=["role"])
+    login.switchable_accounts.add(*accounts)
+
+
+JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed
+
+
+def _new_join_code():
+    while True:
+        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(6))
+        if not LabRun.objects.filter(join_code=code).exists():
+            return code
+
+
+@transaction.atomic
+def lab_run_join(*, user, code):
+    """The partner's own login joins a pair lab by its code and acts as its Account B.
+
+    The starter keeps Account A (and can no longer switch to B); the timeline and the step
+    checks are the run's, so both see them.
+    """
+    code = (code or "").strip().upper().replace(" ", "")
+    if not code:
+        raise ConsoleError("Enter the join code your partner's lab panel shows.", field="code")
+    run = (
+        LabRun.objects.select_for_update()
+        .select_related("account_a", "account_b")
+        .filter(join_code=code)
+        .first()
+    )
+    if run is None:
+        raise ConsoleError(
+            f"No lab has the join code {code}: check it on the lab panel.", field="code"
+        )
+    if run.started_by_id == user.pk:
+        raise ConsoleError("This is your own lab: give the code to your partner.", field="code")
+    if run.partner_id is not None and run.partner_id != user.pk:
+        raise ConsoleError(
+            "This lab already has a partner acting as Account B: they must leave first.",
+            field="code",
+        )
+    run.partner = user
+    run.save(update_fields=["partner"])
+    _make_presenter(user.login, run.account_b)
+    starter = Login.objects.filter(user_id=run.started_by_id).first()
+    if starter is not None:
+        starter.switchable_accounts.remove(run.account_b)
+    return run
+
+
+@transaction.atomic
+def lab_run_leave(*, run, user):
+    """Either partner ends the pairing: the partner's login goes back to its own account and
+    the starter may switch to Account B again."""
+    run = LabRun.objects.select_for_update().select_related("account_b").get(pk=run.pk)
+    if run.partner_id is None or user.pk not in (run.partner_id, run.started_by_id):
+        raise ConsoleError("You are not working on this lab with a partner.")
+    partner = Login.objects.filter(user_id=run.partner_id).first()
+    if partner is not None:
+        partner.switchable_accounts.remove(run.account_b)
+    starter = Login.objects.filter(user_id=run.started_by_id).first()
+    if starter is not None:
+        starter.switchable_accounts.add(run.account_b)
+    run.partner = None
+    run.save(update_fields=["partner"])
     return run
 
 
@@ -231,7 +305,7 @@ def run_for_account(account):
         return None
     return (
         LabRun.objects.filter(Q(account_a=account) | Q(account_b=account))
-        .select_related("account_a", "account_b")
+        .select_related("account_a", "account_b", "started_by", "partner")
         .order_by("-started_at")
         .first()
     )

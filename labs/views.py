@@ -76,14 +76,70 @@ TIMELINE_SENTENCES = {
 }
 
 
-def index(request):
-    """The labs: what each is, and a Start button (presenters and trainees)."""
-    run = services.run_for_account(request.account)
-    return render(
-        request,
-        "labs/index.html",
-        {"labs": LABS.values(), "run": run, "is_instructor": is_instructor(request)},
+class JoinForm(forms.Form):
+    code = forms.CharField(
+        label="Join Code",
+        max_length=16,
+        error_messages={"required": "Enter the join code your partner's lab panel shows."},
     )
+
+
+def index(request, join_form=None):
+    """The labs: what each is, a Start button, and joining a partner's lab."""
+    run = services.run_for_account(request.account)
+    context = {
+        "labs": LABS.values(),
+        "run": run,
+        "is_instructor": is_instructor(request),
+        "join_form": join_form or JoinForm(),
+    }
+    return render(request, "labs/index.html", context, status=400 if join_form else 200)
+
+
+def may_join_or_start(request):
+    if is_instructor(request) or request.login is None:
+        raise PermissionDenied("Instructors start labs for a class.")
+
+
+@require_POST
+def join(request):
+    """**Join a Partner's Lab**: this login acts as Account B of the lab with that code."""
+    may_join_or_start(request)
+    form = JoinForm(request.POST)
+    if form.is_valid():
+        try:
+            run = services.lab_run_join(user=request.user, code=form.cleaned_data["code"])
+        except ConsoleError as error:
+            form_error_from(form, error)
+        else:
+            request.session[SESSION_ACTING] = run.account_b_id
+            request.session[SESSION_REGION] = run.definition.region
+            messages.success(
+                request,
+                f"You joined {run.label}: you act as {run.account_b.name}, your partner as "
+                f"{run.account_a.name}.",
+            )
+            return redirect("console:home")
+    return index(request, join_form=form)
+
+
+@require_POST
+def leave(request, pk):
+    """Either partner ends the pairing (the lab and its resources stay)."""
+    run = get_object_or_404(LabRun, pk=pk)
+    if request.user.pk not in (run.partner_id, run.started_by_id):
+        raise Http404("No such lab.")
+    try:
+        services.lab_run_leave(run=run, user=request.user)
+    except ConsoleError as error:
+        messages.error(request, error.message)
+        return redirect("labs:index")
+    if request.user.pk == run.partner_id:
+        request.session[SESSION_ACTING] = request.login.account_id
+        messages.success(request, f"You left {run.label}; you act as your own account again.")
+    else:
+        messages.success(request, f"Your partner left {run.label}; you may switch to Account B.")
+    return redirect(safe_next(request, default="labs:index"))
 
 
 @require_POST
@@ -91,8 +147,7 @@ def start(request, lab):
     """A login starts a lab for itself: fresh accounts it can switch between."""
     if lab not in LABS:
         raise Http404("No such lab.")
-    if is_instructor(request) or request.login is None:
-        raise PermissionDenied("Instructors start labs for a class.")
+    may_join_or_start(request)
     run = services.lab_run_start(
         lab=lab,
         label=f"{request.user.username} · {LABS[lab].title.split(' —')[0]}",
@@ -116,7 +171,14 @@ def panel(request):
         return render(request, "labs/partials/panel_steps.html", {"run": None})
     # A pair's panel shows the partner's work too: it watches both accounts.
     live.watch(request, run.live_accounts())
-    context = {"run": run, **progress_of(run), "timeline": timeline_of(run, request.account)}
+    context = {
+        "run": run,
+        **progress_of(run),
+        "timeline": timeline_of(run, request.account),
+        "started_here": run.started_by_id is not None and run.started_by_id == request.user.pk,
+        "partnered": run.partner_id is not None
+        and request.user.pk in (run.partner_id, run.started_by_id),
+    }
     return render(request, "labs/partials/panel_steps.html", context)
 
 

@@ -9,12 +9,15 @@ clock, so every situation is a table row in the tests.
 The hops follow connectivity.md: name resolution, source instance, route, client security
 group (outbound), target security group (inbound), endpoint and connection, service resource,
 listener, backend choice, backend. A stop names the setting to change and the account that
-must change it. Resources of another account appear by ID and owner UID only.
+must change it. Inside another account the trace names only that account (its UID) and the
+verdict: never its load balancers, listeners, server groups or instances, by name or by ID.
 """
 
 import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from django.utils.text import capfirst
 
 from loadbalancer import scheduling
 
@@ -345,9 +348,26 @@ class Ref:
     """A resource the request crossed; ``kind`` picks its page (see ``network.views``)."""
 
     kind: str
-    id: str
+    id: str  # "" for another account's resource: the viewer may not know it
     owner: str
     label: str  # what the viewer may read: the name only for the viewer's own resources
+
+    @property
+    def opaque(self):
+        return not self.id
+
+
+# What a resource of another account is called in the trace instead of its ID.
+OPAQUE_WORDS = {
+    "clb": "a CLB instance",
+    "alb": "an ALB instance",
+    "listener": "a listener",
+    "server-group": "a server group",
+    "instance": "an ECS instance",
+    "security-group": "a security group",
+    "vpc": "a VPC",
+    "endpoint": "an endpoint",
+}
 
 
 @dataclass(frozen=True)
@@ -540,8 +560,21 @@ class _Evaluation:
         return owner == self.viewer
 
     def ref(self, kind, id_, owner, name=""):
+        """How the viewer reads a resource: by name and ID if its own, else only by owner.
+
+        The endpoint service is the exception: the consumer connected to it by its ID.
+        """
+        if not self.own(owner) and kind in OPAQUE_WORDS:
+            return Ref(
+                kind=kind, id="", owner=owner, label=f"{OPAQUE_WORDS[kind]} of account {owner}"
+            )
         label = f"{name} ({id_})" if name and self.own(owner) and name != id_ else id_
         return Ref(kind=kind, id=id_, owner=owner, label=label)
+
+    @staticmethod
+    def the(what, ref):
+        """``the CLB instance lb-1`` for the viewer's own, ``a CLB instance of account …``."""
+        return ref.label if ref.opaque else f"the {what} {ref.label}"
 
     def who(self, owner, role=""):
         """The account that must act, as the viewer reads it."""
@@ -809,7 +842,7 @@ class _Evaluation:
 
     def not_listening(self, instance, ref, port):
         if instance.status != RUNNING:
-            return f"The instance {ref.label} is {instance.status}."
+            return f"{capfirst(self.the('instance', ref))} is {instance.status}."
         if instance.service != "nginx":
             return f"No service is deployed on {ref.label}: nothing listens on port {port}."
         return f"The service on {ref.label} listens on port {instance.service_port}, not {port}."
@@ -925,15 +958,17 @@ class _Evaluation:
             self.stop(
                 SERVICE_RESOURCE,
                 LB_NOT_ACTIVE,
-                f"The {what} {ref.label} is {lb.status}.",
+                f"{capfirst(self.the(what, ref))} is {lb.status}.",
                 f"{self.who(lb.owner)} must make it Active again (a new instance becomes Active "
                 "by itself; an Inactive or Locked one must be started or unlocked).",
                 ref,
             )
-        address = lb.address_in(zone_id)
+        # Another account's load balancer address is inside that account's VPC: not shown.
+        address = "" if ref.opaque else lb.address_in(zone_id)
         where = f" in {zone_id}" + (f" ({address})" if address else "")
         prefix = f"The service resource of {via.label}{where}: " if via else ""
-        self.ok(SERVICE_RESOURCE, f"{prefix}{what} {ref.label} is Active.", ref)
+        name = ref.label if ref.opaque else f"{what} {ref.label}"
+        self.ok(SERVICE_RESOURCE, f"{prefix}{name} is Active.", ref)
 
     # --- through a load balancer ---------------------------------------------------------
 
@@ -947,12 +982,15 @@ class _Evaluation:
         if not matching:
             if on_port:
                 detail = (
-                    f"{ref.label} listens on port {port} with {on_port[0].protocol}, but the "
-                    f"browser speaks {self.address.scheme.upper()} over TCP."
+                    f"{capfirst(ref.label)} listens on port {port} with {on_port[0].protocol}, "
+                    f"but the browser speaks {self.address.scheme.upper()} over TCP."
                 )
             else:
                 others = ", ".join(li.label for li in lb.listeners) or "none"
-                detail = f"{ref.label} has no listener on port {port} (its listeners: {others})."
+                detail = (
+                    f"{capfirst(ref.label)} has no listener on port {port} (its listeners: "
+                    f"{others})."
+                )
             self.stop(
                 LISTENER,
                 NO_LISTENER_ON_PORT,
@@ -962,7 +1000,12 @@ class _Evaluation:
                 ref,
             )
         listener = matching[0]
-        lref = Ref("listener", listener.id, lb.owner, f"{listener.label} of {ref.label}")
+        lref = Ref(
+            "listener",
+            "" if ref.opaque else listener.id,
+            lb.owner,
+            f"{listener.label} of {ref.label}",
+        )
         if listener.status != RUNNING:
             action = "Start it" if listener.status == "Stopped" else "Wait until it is Running"
             self.stop(
@@ -977,7 +1020,12 @@ class _Evaluation:
         group_ref = (
             self.ref("server-group", listener.group_id, lb.owner, listener.group_name)
             if listener.group_id
-            else Ref("listener", listener.id, lb.owner, f"the default server group of {ref.label}")
+            else Ref(
+                "listener",
+                "" if ref.opaque else listener.id,
+                lb.owner,
+                f"the default server group of {ref.label}",
+            )
         )
         candidates = [
             scheduling.Candidate(key=b.key, weight=b.weight, healthy=b.healthy, backend=b)
@@ -988,7 +1036,7 @@ class _Evaluation:
             listener.scheduler,
             candidates,
             turn=turn,
-            group_label=group_ref.label,
+            group_label=f"of account {lb.owner}" if group_ref.opaque else group_ref.label,
             client_ip=client.ip,
         )
         if not pick.ok:
@@ -1011,9 +1059,10 @@ class _Evaluation:
             "wlc": "weighted least connections",
             "sch": "consistent hash",
         }.get(listener.scheduler.lower(), listener.scheduler)
+        chosen = f"{iref.label}, port" if iref.opaque else f"{iref.label}:"
         self.ok(
             BACKEND_CHOICE,
-            f"{group_ref.label} ({algorithm}) chose {iref.label}:{backend.port} (weight "
+            f"{capfirst(group_ref.label)} ({algorithm}) chose {chosen}{backend.port} (weight "
             f"{backend.weight}, {backend.health}).",
             group_ref,
         )
@@ -1028,7 +1077,11 @@ class _Evaluation:
                 self.listening_fix(inst, backend.port),
                 iref,
             )
-        self.ok(BACKEND, f"{iref.label} answers on port {backend.port}: HTTP/1.1 200 OK.", iref)
+        self.ok(
+            BACKEND,
+            f"{capfirst(iref.label)} answers on port {backend.port}: HTTP/1.1 200 OK.",
+            iref,
+        )
         return self.succeeded(inst)
 
     # --- results -------------------------------------------------------------------------

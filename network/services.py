@@ -105,7 +105,8 @@ def lab_check(instance, address, backend_names, expect_zone=None):
         stop = outcome.stop
         return False, f"{stop.detail} {stop.fix} ({stop.code})"
     name = EcsInstance.objects.filter(pk=outcome.backend_instance).values_list("name", flat=True)
-    name = name.first() or outcome.backend_instance
+    # Never the ID: the backend may be another account's (the trace keeps it opaque too).
+    name = name.first() or "an instance without a name"
     if name not in backend_names:
         return False, f"The page came from {name}, not from {' or '.join(backend_names)}."
     if expect_zone and outcome.entered_zone != expect_zone:

@@ -41,8 +41,8 @@ C = EndpointConnection.Status
 NOT_AUTHORIZED = "The endpoint service does not exist or your account is not authorized to use it."
 ALB_PRIVILEGE_REFUSAL = (
     "ALB instances can serve as service resources only for accounts that hold the privilege "
-    '"ALB as a PrivateLink service resource". Apply for it by submitting a ticket (in this '
-    "console, your instructor grants it); until then, choose CLB."
+    '"ALB as a PrivateLink service resource". Apply for it with Submit a Ticket (Tickets '
+    "in the left navigation); until then, choose CLB."
 )
 NOT_ACTIVATED = "PrivateLink is not activated for this account. Activate PrivateLink first."
 DELETE_SERVICE_REFUSAL = "Delete the endpoint connections and service resources first"

@@ -149,3 +149,19 @@ def instructor_client(catalogue):
     user = get_user_model().objects.create_user(username="teacher", password=PASSWORD)
     Login.objects.create(user=user, account=None, role=Login.Role.INSTRUCTOR)
     return client_for(user)
+
+
+def network_resource_ids(account):
+    """Every ID of ``account``'s own network resources (VPCs, vSwitches, security groups,
+    instances, load balancers, listeners, server groups...), but not its endpoint services:
+    a consumer connects to a service by its ID."""
+    from labs.services import _owned_models
+
+    ids = set()
+    for model in _owned_models():
+        if model._meta.app_label not in ("console", "loadbalancer"):
+            continue
+        for pk in model._default_manager.filter(account=account).values_list("pk", flat=True):
+            if isinstance(pk, str) and "-" in pk:
+                ids.add(pk)
+    return ids

@@ -334,3 +334,23 @@ def test_reset_never_redirects_off_site(catalogue):
     client.force_login(run.logins.get().user)
     response = client.post(f"/labs/runs/{run.pk}/reset/", {"next": "//evil.example/"})
     assert response["Location"] == "/labs/"
+
+
+@pytest.mark.parametrize("lab", ["lab1", "lab2"])
+def test_the_panel_says_why_the_lab_data_differs_from_the_document(catalogue, lab):
+    run = start(lab)
+    client = Client()
+    client.force_login(run.logins.first().user)
+    page = client.get("/vpcs/").content.decode()
+    assert "Why some values differ from the document" in page
+    assert (
+        "<strong>VPC1 IPv4 CIDR block</strong>: 10.10.0.0/16, not the document's 10.10.1.0/16."
+        in page
+    )
+    assert "<strong>ECS1 private IP</strong>: 10.10.0.182, not the document's 10.0.0.182." in page
+    # Every line matches what the lab really provisioned.
+    assert Vpc.objects.get(pk=run.resources["VPC1"]).cidr_block == "10.10.0.0/16"
+    assert EcsInstance.objects.get(pk=run.resources["ECS1"]).private_ip == "10.10.0.182"
+    labs_page = client.get("/labs/").content.decode()
+    # The cards of Labs 1 and 2, and the panel of the lab in progress.
+    assert labs_page.count("Why some values differ from the document") == 3

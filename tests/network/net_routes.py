@@ -3,13 +3,20 @@
 from django.urls import URLPattern, URLResolver, get_resolver
 from net_factories import activate, lab1_provider, lab3
 
+from console import services as console_services
+from console.models import Ticket
+from factories import region
 from privatelink import services as pl
 
 
 def build_world(account_a, account_b):
     """Account A with one of everything (Labs 1 and 3); account B activated, owning nothing."""
     activate(account_b)  # else its PrivateLink pages show only the activation page
+    ticket = console_services.ticket_submit(
+        account=account_a, region=region(), privilege=Ticket.Privilege.ALB_PRIVATELINK
+    )
     built = lab3(account_a)
+    built.ticket = ticket
     built.clb = lab1_provider(account_a)
     pl.whitelist_add(account=account_a, service=built.service, uids=[account_b.uid])
     return built
@@ -29,6 +36,7 @@ def route_values(world):
     clb, endpoint, service = world.clb, world.endpoint, world.service
     return {
         "vpcs": {"pk": world.vpc1.pk},
+        "tickets": {"pk": world.ticket.pk},
         "vswitches": {"pk": world.vsw1_h.pk},
         "instances": {"pk": world.ecs01.pk},
         "security-groups": {

@@ -122,7 +122,7 @@ def test_alb_needs_the_privilege_and_says_how_to_apply(account_a):
     alb = hangzhou_alb(account_a)
     resources = [(zone("cn-hangzhou-h"), alb), (zone("cn-hangzhou-i"), alb)]
     kwargs = {"region": region("cn-hangzhou"), "resource_type": "alb", "resources": resources}
-    with pytest.raises(ConsoleError, match="submitting a ticket"):
+    with pytest.raises(ConsoleError, match="Submit a Ticket"):
         services.endpoint_service_create(account=account_a, **kwargs)
     Account.objects.filter(pk=account_a.pk).update(alb_privatelink_privilege=True)
     account_a.refresh_from_db()
