@@ -9,6 +9,7 @@ construction. Under htmx a page renders only the fragment asked for.
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
+from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -204,13 +205,19 @@ def writes_guarded(func, *, writes_on_get=False):
     return guarded
 
 
-def site_relative(target, default):
-    """``target`` if it is a path on this site (``/...``), else ``default``: never off-site."""
+def site_relative(target, default, host=None):
+    """``target`` as a path on this site, else ``default``: never off-site.
+
+    A full URL of this very site (``host``, e.g. htmx's current URL) becomes its path.
+    """
+    if not isinstance(target, str) or "\x00" in target:
+        return default
+    parts = urlsplit(target)
+    if host and parts.scheme in ("http", "https") and parts.netloc == host:
+        target = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
     if (
-        isinstance(target, str)
-        and target.startswith("/")
+        target.startswith("/")
         and not target.startswith(("//", "/\\"))
-        and "\x00" not in target
         and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
     ):
         return target
@@ -219,7 +226,7 @@ def site_relative(target, default):
 
 def safe_next(request, default="console:home"):
     """The posted ``next`` address if it stays on this site; the URL name ``default`` else."""
-    return site_relative(request.POST.get("next"), reverse(default))
+    return site_relative(request.POST.get("next"), reverse(default), request.get_host())
 
 
 def form_error_from(form, error):
@@ -650,7 +657,7 @@ class ResourceViews:
             default = call.tab_url(back)
         else:
             default = self.url("detail", call.obj)
-        return site_relative(call.request.POST.get("next"), default)
+        return site_relative(call.request.POST.get("next"), default, call.request.get_host())
 
     def show_action(self, call, action):
         """A GET: the form page (or only its body, for a dependent field), else 405."""
