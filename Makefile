@@ -7,7 +7,8 @@ setup:
 setup-browser:
 	scripts/setup.sh --browser
 
-# Redis (127.0.0.1:6380), Celery worker + beat and the web server, supervised; Ctrl-C stops all.
+# The class server: Redis (127.0.0.1:6380), a Celery worker, Celery beat and gunicorn on
+# http://127.0.0.1:8000, under supervisord (a child that dies is restarted); Ctrl-C stops all.
 run: setup
 	scripts/run.sh
 
@@ -18,8 +19,10 @@ test: setup-browser
 lint: setup
 	scripts/lint.sh
 
+# Micro-benchmarks, then the class benchmark (60 trainees, 2 minutes, on the real stack).
+# Options go in ARGS, e.g. make bench ARGS="class --trainees 200 --postgres --chaos".
 bench: setup
-	scripts/bench.sh
+	scripts/bench.sh $(ARGS)
 
 clean:
 	rm -rf .run staticfiles test-artifacts .pytest_cache .ruff_cache .test-db.sqlite3*

@@ -1,9 +1,10 @@
 """Forms with the console's labels; rules come from ``validators`` so the API shares them."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from . import validators
+from . import throttle, validators
 from .errors import ConsoleError
 from .models import EcsInstance, SecurityGroup, SecurityGroupRule, Ticket, Vpc, VSwitch, Zone
 
@@ -279,6 +280,49 @@ class SecurityGroupRuleForm(ConsoleForm):
             except ConsoleError as error:
                 self.add_error("authorization_object", error.message)
         return data
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    """The login form, with failures counted per username (see ``console.throttle``).
+
+    A locked username is refused before its password is checked, so guessing on gains nothing.
+    """
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Your username and password did not match. Try again.",
+        "locked": (
+            "Too many failed logins for %(username)s. Try again in %(wait)s, "
+            "or ask your instructor to unlock it."
+        ),
+    }
+
+    def _locked_error(self, username, seconds):
+        return ValidationError(
+            self.error_messages["locked"],
+            code="locked",
+            params={"username": username, "wait": throttle.minutes(seconds)},
+        )
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username and password:
+            seconds = throttle.locked_for(username)
+            if seconds:
+                raise self._locked_error(username, seconds)
+        try:
+            cleaned = super().clean()
+        except ValidationError as error:
+            if username and password and error.code == "invalid_login":
+                seconds = throttle.record_failure(username)
+                if seconds:
+                    throttle.announce(username)
+                    raise self._locked_error(username, seconds) from error
+            raise
+        if username:
+            throttle.clear(username)
+        return cleaned
 
 
 class TicketForm(ConsoleForm):

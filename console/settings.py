@@ -120,6 +120,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = []
+# The default (first) hasher is Django's strong one, for the passwords people choose; class
+# logins are made with LabLoginHasher and LabLoginBackend keeps them on it (labs/hashers.py).
+AUTHENTICATION_BACKENDS = ["labs.hashers.LabLoginBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
@@ -129,6 +132,11 @@ PASSWORD_HASHERS = [
     "labs.hashers.LabLoginHasher",
 ]
 LOGIN_URL = "console:login"
+# Login throttling per username (console/throttle.py): this many failures within the window
+# (seconds) lock the username for LOGIN_LOCKOUT seconds, or until an instructor unlocks it.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", "900"))
+LOGIN_LOCKOUT = int(os.environ.get("LOGIN_LOCKOUT", "900"))
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "console:login"
 
@@ -139,22 +147,25 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+# The class server (scripts/run.sh) and production collect the static files first: whitenoise
+# then serves them compressed, under hashed names the browser caches for a year.
+STATIC_COLLECTED = PRODUCTION or env_bool("STATIC_COLLECTED")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
+            if STATIC_COLLECTED
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
 
-# In development (and under tests, whatever DEBUG) whitenoise serves from the finders; no
-# collected folder is needed.
-WHITENOISE_USE_FINDERS = not PRODUCTION
-if not PRODUCTION:
+# Without a collected folder (development, tests, whatever DEBUG) whitenoise serves from the
+# finders.
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
+if not STATIC_COLLECTED:
     warnings.filterwarnings("ignore", message="No directory at")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -172,6 +183,8 @@ CACHES = {
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 CELERY_BROKER_URL = REDIS_URL
+# Where failed logins are counted (console/throttle.py); the same Redis unless set.
+LOGIN_THROTTLE_REDIS_URL = os.environ.get("LOGIN_THROTTLE_REDIS_URL") or REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
@@ -238,5 +251,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING").upper()},
 }

@@ -16,6 +16,7 @@ from .forms import (
     EcsServiceForm,
     SecurityGroupForm,
     SecurityGroupRuleForm,
+    ThrottledLoginForm,
     TicketForm,
     VpcForm,
     VSwitchForm,
@@ -391,7 +392,9 @@ RESOURCES = (vpcs, vswitches, instances, security_groups, tickets)
 @login_not_required
 def login_view(request):
     return auth_views.LoginView.as_view(
-        template_name="console/login.html", redirect_authenticated_user=True
+        template_name="console/login.html",
+        redirect_authenticated_user=True,
+        authentication_form=ThrottledLoginForm,
     )(request)
 
 

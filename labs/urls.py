@@ -15,5 +15,6 @@ urlpatterns = [
     path("classes/", views.classes, name="classes"),
     path("classes/<int:pk>/", views.classroom, name="class"),
     path("classes/<int:pk>/sheet/", views.sheet, name="sheet"),
+    path("unlock/", views.unlock, name="unlock"),
     path("classes/<int:pk>/reset/", views.reset_class, name="reset-class"),
 ]

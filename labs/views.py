@@ -2,13 +2,14 @@
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from console import live
+from console import live, throttle
 from console.errors import ConsoleError
 from console.generic import form_error_from
 from console.middleware import SESSION_ACTING, SESSION_REGION, SESSION_VIEWING
@@ -236,8 +237,12 @@ def classroom(request, pk):
     )
     runs = room.runs.select_related("account_a", "account_b").prefetch_related("logins__user")
     rows = [{"run": run, **progress_of(run)} for run in runs]
+    locked = throttle.locked_among(
+        login.user.username for run in runs for login in run.logins.all()
+    )
     template = "labs/partials/class_body.html" if request.htmx else "labs/class.html"
-    return render(request, template, {"classroom": room, "rows": rows, "now": timezone.now()})
+    context = {"classroom": room, "rows": rows, "now": timezone.now(), "locked": locked}
+    return render(request, template, context)
 
 
 def sheet(request, pk):
@@ -257,6 +262,19 @@ def reset_class(request, pk):
     seconds = (timezone.now() - started).total_seconds()
     messages.success(request, f"Every seat of {room.name} was reset ({seconds:.1f} s).")
     return redirect("labs:class", pk=room.pk)
+
+
+@require_POST
+def unlock(request):
+    """An instructor lifts a login's lockout after too many failed passwords."""
+    require_instructor(request)
+    username = request.POST.get("username", "")
+    if not get_user_model().objects.filter(username=username).exists():
+        raise Http404("No such login.")
+    throttle.clear(username)
+    throttle.announce(username)
+    messages.success(request, f"{username} can log in again.")
+    return redirect(safe_next(request, default="labs:classes"))
 
 
 @require_POST

@@ -1,82 +1,58 @@
 #!/usr/bin/env bash
-# Run the whole console locally under one supervisor:
-#   redis-server on 127.0.0.1:6380 (reused if one already answers there), a Celery worker,
-#   Celery beat (the reconciler's clock) and the web server (runserver, or gunicorn when
-#   PRODUCTION=1). Ctrl-C / SIGTERM stops everything; if any child exits, the rest are stopped
-#   and the script exits non-zero.
-# Environment: REDIS_URL, DATABASE_URL, PROVISION_DELAY, DEMO_PASSWORD, PRODUCTION, SECRET_KEY,
-#   HOST (127.0.0.1), PORT (8000), WEB_CONCURRENCY (gunicorn workers, 2), WORKER_CONCURRENCY (2).
+# The class server: scripts/run.sh [all|web|worker|beat|redis|prepare]
+#
+#   all (default)  prepare, then Redis (unless one already answers at REDIS_URL), a Celery
+#                  worker, Celery beat and gunicorn, all under supervisord
+#   web / worker / beat / redis
+#                  one role on its own under supervisord (a large class puts them on several
+#                  machines sharing DATABASE_URL and REDIS_URL; run exactly one beat)
+#   prepare        migrate, load the catalogue and demo logins, collect static files, and exit
+#
+# supervisord (pinned in pyproject.toml) restarts a child that dies and logs it; the others
+# keep serving. Ctrl-C or SIGTERM stops every child (web, beat, worker, then Redis) and exits.
+#
+# Environment: HOST (127.0.0.1; 0.0.0.0 for a class on the network), PORT (8000),
+#   WEB_CONCURRENCY (gunicorn processes: the number of CPUs, at least 2), WEB_THREADS (4),
+#   WORKER_CONCURRENCY (Celery processes: the number of CPUs), LOG_LEVEL (warning),
+#   ACCESS_LOG (off), DATABASE_URL, REDIS_URL, DEMO_PASSWORD, PROVISION_DELAY, SECRET_KEY,
+#   ALLOWED_HOSTS, PRODUCTION (behind a TLS proxy), DEV=1 (runserver with reload, DEBUG on).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+ROLE=${1:-all}
+case $ROLE in all | web | worker | beat | redis | prepare) ;; *)
+    echo "usage: scripts/run.sh [all|web|worker|beat|redis|prepare]" >&2
+    exit 2
+    ;;
+esac
 
-PY=.venv/bin/python
-HOST="${HOST:-127.0.0.1}"
-PORT="${PORT:-8000}"
+PY=$ROOT/.venv/bin/python
+export HOST="${HOST:-127.0.0.1}"
+export PORT="${PORT:-8000}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6380/0}"
-RUN_DIR=.run
+export LOG_LEVEL="${LOG_LEVEL:-warning}"
+export PYTHONUNBUFFERED=1
+RUN_DIR=${RUN_DIR:-$ROOT/.run}
 mkdir -p "$RUN_DIR/redis" "$RUN_DIR/log"
-
-pids=()
-names=()
-stopping=0
-
+CPUS=$(nproc 2>/dev/null || echo 2)
 log() { printf '[run] %s\n' "$*" >&2; }
 
-# Every child runs in its own session (setsid), so it and its own children (Celery's pool,
-# gunicorn's workers) can be signalled as one process group, and a Ctrl-C in the terminal
-# reaches only this script, which then shuts the children down in order.
-start() {
-    local name=$1
-    shift
-    setsid "$@" &
-    pids+=("$!")
-    names+=("$name")
-    log "started $name (pid $!): $*"
-}
-
-signal_all() {
-    # signal_all SIG [skip-redis]: signal every child's process group, newest first.
-    local sig=$1 skip_redis=${2:-0} i
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-        [[ $skip_redis == 1 && ${names[i]} == redis ]] && continue
-        kill -"$sig" -- "-${pids[i]}" 2>/dev/null || true
-    done
-}
-
-alive() {
-    # alive [skip-redis]: is any child's process group still there?
-    local skip_redis=${1:-0} i
-    for i in "${!pids[@]}"; do
-        [[ $skip_redis == 1 && ${names[i]} == redis ]] && continue
-        if kill -0 -- "-${pids[i]}" 2>/dev/null; then return 0; fi
-    done
-    return 1
-}
-
-wait_gone() {
-    # wait_gone SECONDS [skip-redis]
-    local ticks=$(($1 * 10))
-    while alive "${2:-0}" && ((ticks-- > 0)); do sleep 0.1; done
-    ! alive "${2:-0}"
-}
-
-shutdown() {
-    local code=$1
-    ((stopping)) && return
-    stopping=1
-    trap '' INT TERM
-    log "stopping ${names[*]:-nothing}"
-    # Web, beat and worker first (the worker's warm shutdown still talks to Redis), then Redis.
-    signal_all TERM 1
-    wait_gone 10 1 || { log "still running after 10s, killing"; signal_all KILL 1; }
-    signal_all TERM
-    wait_gone 10 || { log "redis still running after 10s, killing"; signal_all KILL; }
-    wait 2>/dev/null || true
-    exit "$code"
-}
-trap 'shutdown 130' INT
-trap 'shutdown 143' TERM
-trap 'shutdown 1' ERR
+if [[ ${DEV:-} == 1 ]]; then
+    export DEBUG="${DEBUG:-1}"
+else
+    # The class server: DEBUG off, static files collected (hashed names, compressed, cached
+    # for a year by the browser) and served by whitenoise from gunicorn.
+    export DEBUG="${DEBUG:-0}" STATIC_COLLECTED=1 STATIC_ROOT="${STATIC_ROOT:-$RUN_DIR/static${RUN_NAME:+-$RUN_NAME}}"
+    if [[ -z ${ALLOWED_HOSTS:-} ]]; then
+        hosts="127.0.0.1,localhost"
+        case $HOST in
+            0.0.0.0 | ::) hosts+=",$(hostname)$(hostname -I 2>/dev/null | tr ' ' '\n' | sed '/^$/d; s/^/,/' | tr -d '\n')" ;;
+            127.0.0.1 | localhost) ;;
+            *) hosts+=",$HOST" ;;
+        esac
+        export ALLOWED_HOSTS=$hosts
+    fi
+fi
 
 redis_ping() {
     "$PY" - "$REDIS_URL" <<'PY' >/dev/null 2>&1
@@ -88,50 +64,124 @@ redis.Redis.from_url(sys.argv[1], socket_connect_timeout=0.5, socket_timeout=0.5
 PY
 }
 
-# --- Redis ---------------------------------------------------------------------------------
 read -r REDIS_HOST REDIS_PORT < <("$PY" -c '
 import sys, urllib.parse
 u = urllib.parse.urlsplit(sys.argv[1])
 print(u.hostname or "127.0.0.1", u.port or 6379)' "$REDIS_URL")
 
-if redis_ping; then
-    log "reusing the Redis already serving $REDIS_URL"
-elif [[ $REDIS_HOST == 127.0.0.1 || $REDIS_HOST == localhost ]]; then
-    start redis redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$RUN_DIR/redis" \
-        --daemonize no --protected-mode no --appendonly no --save 60 1 \
-        --logfile "" --loglevel warning
-    for _ in $(seq 50); do
-        redis_ping && break
-        kill -0 "${pids[-1]}" 2>/dev/null || { log "redis-server exited"; shutdown 1; }
-        sleep 0.1
-    done
-    redis_ping || { log "redis-server does not answer on $REDIS_URL"; shutdown 1; }
-else
-    log "Redis at $REDIS_URL does not answer (and it is not local, so not starting one)"
-    exit 1
+prepare() {
+    "$PY" manage.py migrate --noinput
+    "$PY" manage.py seed_demo
+    collect_static
+}
+
+collect_static() {
+    if [[ ${DEBUG} != 1 ]]; then "$PY" manage.py collectstatic --noinput --clear -v 0; fi
+}
+
+# --- supervisord's configuration -------------------------------------------------------------
+CONF=$RUN_DIR/supervisord${RUN_NAME:+-$RUN_NAME}-$ROLE.conf
+
+program() {
+    # program NAME PRIORITY STOPWAITSECS COMMAND...: one [program:] section. Children log to
+    # supervisord's stdout; each runs in its own process group, which is signalled as one.
+    local name=$1 priority=$2 stopwait=$3
+    shift 3
+    cat <<CONF
+
+[program:$name]
+command=$*
+directory=$ROOT
+priority=$priority
+autostart=true
+autorestart=true
+startsecs=1
+startretries=20
+stopsignal=TERM
+stopwaitsecs=$stopwait
+stopasgroup=true
+killasgroup=true
+redirect_stderr=true
+stdout_logfile=/dev/stdout
+stdout_logfile_maxbytes=0
+CONF
+}
+
+web_command() {
+    if [[ ${DEV:-} == 1 ]]; then
+        echo "$PY manage.py runserver $HOST:$PORT"
+    else
+        echo "$ROOT/.venv/bin/gunicorn console.wsgi:application -c $ROOT/scripts/gunicorn.conf.py"
+    fi
+}
+
+celery_log_level=$(tr '[:upper:]' '[:lower:]' <<<"${CELERY_LOG_LEVEL:-$LOG_LEVEL}")
+
+write_config() {
+    local want_redis=$1
+    cat <<CONF
+; Generated by scripts/run.sh $ROLE; edits are overwritten.
+[supervisord]
+nodaemon=true
+logfile=$RUN_DIR/log/supervisord${RUN_NAME:+-$RUN_NAME}-$ROLE.log
+logfile_maxbytes=10MB
+logfile_backups=2
+loglevel=info
+pidfile=$RUN_DIR/supervisord${RUN_NAME:+-$RUN_NAME}-$ROLE.pid
+childlogdir=$RUN_DIR/log
+$(if ((EUID == 0)); then echo "user=root  ; as root, keep root (rather than warn that it was kept)"; fi)
+
+[unix_http_server]
+file=$RUN_DIR/supervisord${RUN_NAME:+-$RUN_NAME}-$ROLE.sock
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://$RUN_DIR/supervisord${RUN_NAME:+-$RUN_NAME}-$ROLE.sock
+CONF
+    if [[ $want_redis == 1 ]]; then
+        program redis 10 10 redis-server --bind "$REDIS_HOST" --port "$REDIS_PORT" \
+            --dir "$RUN_DIR/redis" --daemonize no --protected-mode no --appendonly no \
+            --save 60 1 --logfile '""' --loglevel warning
+    fi
+    if [[ $ROLE == all || $ROLE == worker ]]; then
+        program worker 20 30 "$ROOT/.venv/bin/celery" -A console worker -l "$celery_log_level" \
+            --concurrency "${WORKER_CONCURRENCY:-$CPUS}" -n "console-worker${RUN_NAME:+-$RUN_NAME}@%%h"
+    fi
+    if [[ $ROLE == all || $ROLE == beat ]]; then
+        program beat 30 10 "$ROOT/.venv/bin/celery" -A console beat -l "$celery_log_level" \
+            -s "$RUN_DIR/celerybeat-schedule" --pidfile=
+    fi
+    if [[ $ROLE == all || $ROLE == web ]]; then
+        program web 40 15 "$(web_command)"
+    fi
+}
+
+# --- Redis: reuse one that answers, else start one here (if it is local) ------------------------
+want_redis=0
+if [[ $ROLE == all || $ROLE == redis ]]; then
+    if redis_ping; then
+        [[ $ROLE == redis ]] && { log "a Redis already serves $REDIS_URL"; exit 1; }
+        log "reusing the Redis already serving $REDIS_URL"
+    elif [[ $REDIS_HOST == 127.0.0.1 || $REDIS_HOST == localhost || $ROLE == redis ]]; then
+        want_redis=1
+    else
+        log "Redis at $REDIS_URL does not answer (and it is not local, so not starting one)"
+        exit 1
+    fi
 fi
 
-# --- Database and demo data ----------------------------------------------------------------
-"$PY" manage.py migrate --noinput
-"$PY" manage.py seed_demo
-if [[ ${PRODUCTION:-} == 1 ]]; then
-    "$PY" manage.py collectstatic --noinput -v 0
-fi
+case $ROLE in
+    prepare) prepare; exit 0 ;;
+    all) prepare ;;
+    web) collect_static ;;
+esac
 
-# --- Celery ---------------------------------------------------------------------------------
-start worker .venv/bin/celery -A console worker -l "${CELERY_LOG_LEVEL:-warning}" \
-    --concurrency "${WORKER_CONCURRENCY:-2}" -n "console-worker@%h"
-start beat .venv/bin/celery -A console beat -l "${CELERY_LOG_LEVEL:-warning}" -s "$RUN_DIR/celerybeat-schedule"
+write_config "$want_redis" >"$CONF"
 
-# --- Web --------------------------------------------------------------------------------------
-if [[ ${PRODUCTION:-} == 1 ]]; then
-    start web .venv/bin/gunicorn console.wsgi:application --bind "$HOST:$PORT" \
-        --workers "${WEB_CONCURRENCY:-2}" --access-logfile -
-else
-    start web "$PY" manage.py runserver "$HOST:$PORT" --noreload
-fi
-
-cat >&2 <<MSG
+if [[ $ROLE == all ]]; then
+    cat >&2 <<MSG
 
   PrivateLink console: http://$HOST:$PORT
   Logins (password: ${DEMO_PASSWORD:-demo-password}):
@@ -139,15 +189,5 @@ cat >&2 <<MSG
   Ctrl-C stops everything.
 
 MSG
-
-# --- Supervise --------------------------------------------------------------------------------
-code=0
-wait -n "${pids[@]}" || code=$?
-((stopping)) && exit "$code"
-for i in "${!pids[@]}"; do
-    if ! kill -0 "${pids[i]}" 2>/dev/null; then
-        log "${names[i]} exited (status $code); stopping the rest"
-    fi
-done
-((code == 0)) && code=1
-shutdown "$code"
+fi
+exec "$ROOT/.venv/bin/supervisord" -c "$CONF"

@@ -131,6 +131,21 @@ def fast_password_hashing():
     ]
 
 
+@pytest.fixture(autouse=True)
+def login_throttle(redis_server, settings):
+    """Failed logins are counted in the test's own Redis (never in one another run on this
+    machine may use), and the counters are dropped after each test."""
+    import redis
+
+    settings.LOGIN_THROTTLE_REDIS_URL = redis_server
+    yield
+    client = redis.Redis.from_url(redis_server)
+    keys = list(client.scan_iter("login:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
 # --- Celery: eager by default ----------------------------------------------------------------
 
 

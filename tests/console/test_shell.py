@@ -27,7 +27,7 @@ def test_login_page_and_wrong_password(user_a):
     assert '<label for="id_username">Username</label>' in page
     assert '<label for="id_password">Password</label>' in page
     response = client.post("/login/", {"username": user_a.username, "password": "wrong"})
-    assert "Your username and password didn't match. Try again." in response.content.decode()
+    assert "Your username and password did not match. Try again." in response.content.decode()
     response = client.post("/login/", {"username": user_a.username, "password": PASSWORD})
     assert response.status_code == 302
 
