@@ -7,4 +7,10 @@ class ConsoleConfig(AppConfig):
     verbose_name = "Console"
 
     def ready(self):
-        from . import live  # noqa: F401  (connects the change counters to model signals)
+        # live connects the change counters to model signals; services registers the
+        # follow-up work after the worker's steps (tickets), in every process, worker included.
+        from . import lifecycle, live, services, tasks  # noqa: F401
+
+        # The lifecycle enqueues the advance task; registering it here keeps lifecycle and
+        # tasks from importing each other.
+        lifecycle.register_advance_task(tasks.advance_resource)

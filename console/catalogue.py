@@ -44,7 +44,7 @@ def zone_id(region_id: str, suffix: str) -> str:
     return f"{region_id}{suffix}" if region_id[-1].isdigit() else f"{region_id}-{suffix}"
 
 
-def load_catalogue(Region, Zone):  # noqa: N803 - model classes, also from migrations
+def load_catalogue(Region, Zone):
     """Create or update the catalogue rows; safe to run any number of times."""
     for position, (region_id, name, city, zones) in enumerate(REGIONS):
         region, _ = Region.objects.update_or_create(

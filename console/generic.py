@@ -9,6 +9,7 @@ construction. Under htmx a page renders only the fragment asked for.
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
+from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,6 +21,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_fsm import can_proceed
 from django_htmx.http import HttpResponseClientRedirect
 
 from .errors import ConsoleError
@@ -63,26 +66,102 @@ class Column:
 
 @dataclass
 class Tab:
+    """A tab of a detail page: ``context(request, obj)`` adds what its template needs."""
+
     slug: str
     title: str
     template: str
     context: object = None  # callable(request, obj) -> dict
 
 
-@dataclass
-class Action:
-    """A state-changing button on a resource (Start, Stop...): calls ``service``."""
+@dataclass(kw_only=True)
+class MemberAction:
+    """A write on one resource or on one of its children, as configuration.
+
+    ``ResourceViews.member_view`` dispatches every POST below a resource to one of these: it
+    reads the resource through the account scope, the child through ``child`` (``None`` is a
+    404), binds ``form`` to the POST, calls ``service(account=, actor=, **arguments)`` and
+    answers with a message and a site-relative redirect to ``back``. A ``ConsoleError`` goes
+    beside its field when the form is shown, otherwise into a message. Several actions may
+    share a ``route`` with an ``<str:action>`` parameter; ``name`` is that parameter's value.
+    """
 
     name: str
-    label: str
-    service: object
+    label: str = ""
+    service: object = None
+    route: str = "action/<str:action>/"
+    url_name: str = "action"
+    child: object = None  # callable(obj, account, **route_kwargs) -> child or None (404)
+    child_kwarg: str | None = None  # the service argument that receives the child
+    kwarg: str | None = "instance"  # the service argument that receives the resource
+    form: object = None  # callable(data, call) -> form; data is None on GET
+    arguments: object = None  # callable(call, cleaned_data) -> service kwargs
+    success: object = None  # message: a str.format() with obj, child, result; or callable
+    back: object = None  # a tab slug, or callable(call) -> URL; default: the detail page
+    template: str | None = None  # the page showing the form (GET, invalid, refused)
+    context: object = None  # callable(call, form) -> extra context of ``template``
+    invalid: str | None = None  # message (and back) for an invalid form without a template
+    form_name: str = "form"
+    get_redirects: bool = False  # a GET goes back instead of answering 405
+    field_errors_only: bool = False  # a refusal without a field of the form: a message
     available: object = None  # callable(obj) -> bool: shown enabled
+    transition: str | None = None  # or: enabled while this fsm transition of obj may run
     confirm: str | None = None
     style: str = "secondary"
-    kwarg: str = "instance"
 
     def enabled(self, obj):
-        return self.available(obj) if self.available else True
+        if self.available is not None:
+            return self.available(obj)
+        if self.transition is not None:
+            return can_proceed(getattr(obj, self.transition))
+        return True
+
+
+def Action(
+    name,
+    label,
+    service,
+    available=None,
+    *,
+    transition=None,
+    confirm=None,
+    style="secondary",
+    kwarg="instance",
+):
+    """A button on a resource (Start, Stop...): a member action without a form."""
+    return MemberAction(
+        name=name,
+        label=label,
+        service=service,
+        available=available,
+        transition=transition,
+        confirm=confirm,
+        style=style,
+        kwarg=kwarg,
+    )
+
+
+@dataclass
+class ActionCall:
+    """One dispatched member action: who asks, on what, with which route parameters."""
+
+    view: "ResourceViews"
+    request: object
+    obj: object
+    child: object
+    params: dict
+
+    @property
+    def account(self):
+        return acting_account(self.request)
+
+    @property
+    def initial(self):
+        """A form page's initial values from its query string."""
+        return initial_from(self.request.GET)
+
+    def tab_url(self, tab):
+        return self.view.url("tab", self.obj, tab=tab)
 
 
 def _resolve(obj, dotted):
@@ -104,6 +183,50 @@ def acting_account(request):
 def ensure_writable(request):
     if getattr(request, "read_only", False) or acting_account(request) is None:
         raise PermissionDenied("This console is read-only for your login.")
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def writes_guarded(func, *, writes_on_get=False):
+    """The read-only guard: every unsafe request through ``func`` needs a writable login.
+
+    Every route of every resource passes through it (``ResourceViews.view``), so no view
+    repeats the check and none can forget it.
+    """
+
+    def guarded(request, *args, **kwargs):
+        if writes_on_get or request.method not in SAFE_METHODS:
+            ensure_writable(request)
+        return func(request, *args, **kwargs)
+
+    guarded.__name__ = func.__name__
+    guarded.__doc__ = func.__doc__
+    return guarded
+
+
+def site_relative(target, default, host=None):
+    """``target`` as a path on this site, else ``default``: never off-site.
+
+    A full URL of this very site (``host``, e.g. htmx's current URL) becomes its path.
+    """
+    if not isinstance(target, str) or "\x00" in target:
+        return default
+    parts = urlsplit(target)
+    if host and parts.scheme in ("http", "https") and parts.netloc == host:
+        target = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+    if (
+        target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and url_has_allowed_host_and_scheme(target, allowed_hosts=None)
+    ):
+        return target
+    return default
+
+
+def safe_next(request, default="console:home"):
+    """The posted ``next`` address if it stays on this site; the URL name ``default`` else."""
+    return site_relative(request.POST.get("next"), reverse(default), request.get_host())
 
 
 def form_error_from(form, error):
@@ -255,30 +378,57 @@ class ResourceViews:
             kwargs["pk"] = obj.pk
         return reverse(name, kwargs=kwargs)
 
-    # Routes below one resource, as (path after "<slug>/<pk>/", view method name, URL name
-    # suffix): e.g. ("rules/<int:rule_id>/delete/", "delete_rule_view", "delete-rule").
+    # Routes below one resource that are not member actions (the listener wizards), as
+    # (path after "<slug>/<pk>/", view method name, URL name suffix[, writes on GET]).
     member_routes = ()
+    # Writes on a resource or its children (``MemberAction``); ``actions`` are the buttons.
+    member_actions = ()
+
+    @cached_property
+    def all_member_actions(self):
+        return (*self.actions, *self.member_actions)
+
+    @cached_property
+    def member_actions_by_route(self):
+        routes = {}
+        for action in self.all_member_actions:
+            routes.setdefault(action.route, []).append(action)
+        return routes
+
+    def member_action(self, name, url_name="action"):
+        """The configured member action ``name`` of the route named ``url_name``."""
+        return next(a for a in self.all_member_actions if a.name == name and a.url_name == url_name)
 
     def urls(self):
         p = self.slug
         members = [
-            path(f"{p}/<str:pk>/{route}", self.view(getattr(self, method)), name=f"{p}-{name}")
-            for route, method, name in self.member_routes
+            path(
+                f"{p}/<str:pk>/{route}",
+                self.view(getattr(self, method), writes_on_get=bool(rest and rest[0])),
+                name=f"{p}-{name}",
+            )
+            for route, method, name, *rest in self.member_routes
         ]
+        for route, actions in self.member_actions_by_route.items():
+            members.append(
+                path(
+                    f"{p}/<str:pk>/{route}",
+                    self.view(self.member_view),
+                    {"_route": route},
+                    name=f"{p}-{actions[0].url_name}",
+                )
+            )
         return members + [
             path(f"{p}/", self.view(self.list_view), name=f"{p}-list"),
             path(f"{p}/create/", self.view(self.create_view), name=f"{p}-create"),
             path(f"{p}/<str:pk>/", self.view(self.detail_view), name=f"{p}-detail"),
             path(f"{p}/<str:pk>/delete/", self.view(self.delete_view), name=f"{p}-delete"),
-            path(
-                f"{p}/<str:pk>/action/<str:action>/",
-                self.view(self.action_view),
-                name=f"{p}-action",
-            ),
             path(f"{p}/<str:pk>/<str:tab>/", self.view(self.detail_view), name=f"{p}-tab"),
         ]
 
-    def view(self, func):
+    def view(self, func, *, writes_on_get=False):
+        """Every route of the resource: the read-only guard, then the gate, then ``func``."""
+
         def wrapped(request, *args, **kwargs):
             response = self.gate(request)
             if response is not None:
@@ -286,7 +436,9 @@ class ResourceViews:
             return func(request, *args, **kwargs)
 
         wrapped.__name__ = f"{self.slug}_{func.__name__}"
-        return wrapped
+        guarded = writes_guarded(wrapped, writes_on_get=writes_on_get)
+        guarded.resource = self  # lets the route tests find every route of every resource
+        return guarded
 
     # --- views -------------------------------------------------------------------------
 
@@ -310,7 +462,6 @@ class ResourceViews:
         form_class = self.form_class
         key = request.POST.get(IDEMPOTENCY_FIELD, "")[:64] or uuid.uuid4().hex
         if request.method == "POST":
-            ensure_writable(request)
             done = self.created_before(request, key)
             if done is not None:
                 return htmx_redirect(request, done)
@@ -358,9 +509,19 @@ class ResourceViews:
         obj = self.detail_queryset(request).filter(pk=done.resource_id).first()
         return self.created_url(request, obj) if obj is not None else self.url("list")
 
-    @cached_property
+    @property
     def tabs_by_slug(self):
         return {tab.slug: tab for tab in self.tabs}
+
+    def register_tab(self, tab, *, before=None):
+        """Add a tab from another app (its ``ready()``), before the tab ``before`` or last.
+
+        A lower app's page learns of a higher app's tab this way, without importing it.
+        """
+        tabs = [t for t in self.tabs if t.slug != tab.slug]
+        index = next((i for i, t in enumerate(tabs) if t.slug == before), len(tabs))
+        tabs.insert(index, tab)
+        self.tabs = tuple(tabs)
 
     def detail_view(self, request, pk, tab=None):
         fragment = request.GET.get("fragment") if request.htmx else None
@@ -410,7 +571,6 @@ class ResourceViews:
     def delete_view(self, request, pk):
         obj = self.get_object(request, pk)
         if request.method == "POST":
-            ensure_writable(request)
             try:
                 self.perform_delete(request, obj)
             except ConsoleError as error:
@@ -425,18 +585,99 @@ class ResourceViews:
         )
         return render(request, template, self.base_context(request, obj=obj))
 
-    def action_view(self, request, pk, action):
-        obj = self.get_object(request, pk)
-        chosen = next((a for a in self.actions if a.name == action), None)
-        if chosen is None:
+    # --- member actions: one dispatcher ------------------------------------------------
+
+    def member_view(self, request, pk, _route, **params):
+        """Every POST (and form page) of every member action of the resource.
+
+        Login and the read-only guard come from ``view``; the resource and the child are read
+        through the account scope, so another account's IDs are a 404 by construction.
+        """
+        key = params.pop("action", None)
+        chosen = [a for a in self.member_actions_by_route[_route] if key is None or a.name == key]
+        if not chosen:
             raise Http404("No such action.")
+        action = chosen[0]
+        obj = self.get_object(request, pk)
+        child = None
+        if action.child is not None:
+            child = action.child(obj, acting_account(request), **params)
+            if child is None:
+                raise Http404("No such item.")
+        call = ActionCall(view=self, request=request, obj=obj, child=child, params=params)
         if request.method != "POST":
-            return HttpResponse(status=405)
-        ensure_writable(request)
+            return self.show_action(call, action)
+        form = action.form(request.POST, call) if action.form else None
+        if form is not None and not form.is_valid():
+            if action.template is None:
+                messages.error(request, action.invalid or "Check the values and try again.")
+                return self.action_done(call, action)
+            return self.render_action(call, action, form)
+        return self.run_action(call, action, form)
+
+    def run_action(self, call, action, form):
+        """Call the service; its refusal goes beside the field, or into a message."""
+        request = call.request
+        data = form.cleaned_data if form is not None else {}
+        kwargs = dict(action.arguments(call, data) if action.arguments else data)
+        if action.kwarg:
+            kwargs[action.kwarg] = call.obj
+        if action.child_kwarg:
+            kwargs[action.child_kwarg] = call.child
         try:
-            chosen.service(
-                account=acting_account(request), actor=request.user, **{chosen.kwarg: obj}
-            )
+            result = action.service(account=acting_account(request), actor=request.user, **kwargs)
         except ConsoleError as error:
+            if form is not None and action.template and self.error_fits(action, form, error):
+                form_error_from(form, error)
+                return self.render_action(call, action, form)
             messages.error(request, error.message)
-        return htmx_redirect(request, request.POST.get("next") or self.url("detail", obj))
+            return self.action_done(call, action)
+        message = action.success
+        if callable(message):
+            message = message(call, result)
+        elif message:
+            message = message.format(obj=call.obj, child=call.child, result=result)
+        if message:
+            messages.success(request, message)
+        return self.action_done(call, action)
+
+    def error_fits(self, action, form, error):
+        """Whether a refusal belongs in the form (its field, or above a form page)."""
+        return not action.field_errors_only or error.field in form.fields
+
+    def action_done(self, call, action):
+        return htmx_redirect(call.request, self.action_back(call, action))
+
+    def action_back(self, call, action):
+        """Where an action returns: the posted ``next`` if site-relative, else ``back``."""
+        back = action.back
+        if callable(back):
+            default = back(call)
+        elif back:
+            default = call.tab_url(back)
+        else:
+            default = self.url("detail", call.obj)
+        return site_relative(call.request.POST.get("next"), default, call.request.get_host())
+
+    def show_action(self, call, action):
+        """A GET: the form page (or only its body, for a dependent field), else 405."""
+        if action.template is None:
+            if action.get_redirects:
+                return redirect(self.action_back(call, action))
+            return HttpResponse(status=405)
+        form = action.form(None, call) if action.form else None
+        request = call.request
+        if form is not None and request.htmx and request.GET.get("fragment") == "form":
+            context = self.base_context(request, form=form)
+            return render(request, "layout/partials/form_body.html", context)
+        return self.render_action(call, action, form)
+
+    def render_action(self, call, action, form):
+        context = self.base_context(call.request, obj=call.obj, child=call.child)
+        context["back"] = self.action_back(call, action)
+        context["action"] = action
+        if form is not None:
+            context[action.form_name] = form
+        if action.context:
+            context.update(action.context(call, form))
+        return render(call.request, action.template, context)

@@ -24,6 +24,25 @@ log = logging.getLogger(__name__)
 
 # model -> [callable(obj) -> list of messages naming what depends on it]
 _delete_guards: dict = {}
+# model -> [callable(obj, from_state)]: follow-up work after the worker completes a step
+_after_advance: dict = {}
+# The task that completes a step (console/apps.py registers it: no import of tasks here).
+_advance_task = None
+
+
+def register_advance_task(task):
+    """The Celery task ``schedule_advance`` enqueues (``console.tasks.advance_resource``)."""
+    global _advance_task
+    _advance_task = task
+
+
+def after(model, callback):
+    """Run ``callback(obj, from_state)`` once the worker completed a step of a ``model`` row.
+
+    Each app registers its own follow-up work (from its services, loaded by its ``ready()``),
+    so models stay state-only and import no services.
+    """
+    _after_advance.setdefault(model, []).append(callback)
 
 
 def register_delete_guard(model, guard):
@@ -74,8 +93,7 @@ def provision_delay(obj):
 
 def schedule_advance(obj, delay=None):
     """After the current transaction commits, ask the worker to complete ``obj``'s state."""
-    from .tasks import advance_resource
-
+    advance_resource = _advance_task
     countdown = provision_delay(obj) if delay is None else delay
     enqueue(advance_resource, obj._meta.label, obj.pk, obj.status, countdown=countdown)
 
@@ -163,9 +181,10 @@ def advance(model, pk, expected_state=None):
     obj.state_since = timezone.now()
     obj.save()
     record_event(obj, method_name, from_state=from_state, to_state=obj.status)
-    after = getattr(obj, "after_advance", None)
-    if after:
-        after(from_state)
+    for model, callbacks in _after_advance.items():
+        if isinstance(obj, model):
+            for callback in callbacks:
+                callback(obj, from_state)
     if obj.is_transitional:
         schedule_advance(obj)
     return obj

@@ -458,8 +458,3 @@ class Ticket(Resource):
     @transition(field=status, source=Status.PENDING, target=Status.REJECTED)
     def reject(self):
         pass
-
-    def after_advance(self, from_state):
-        from . import services
-
-        services.ticket_decided(ticket=self, actor=None)

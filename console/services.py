@@ -3,6 +3,7 @@
 import ipaddress
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -13,19 +14,28 @@ from .models import (
     Account,
     EcsInstance,
     PrivateIp,
+    Region,
     SecurityGroup,
     SecurityGroupRule,
     Ticket,
     Vpc,
     VSwitch,
+    Zone,
 )
 
+# Who asks for a change: a console login's user, or None for the system (worker, labs).
+Actor = AbstractBaseUser | None
 
-def _same_account(account, *objects):
+
+def same_account(account, *objects):
     """Refuse objects of another account even if an ID was forged into the request."""
     for obj in objects:
         if obj is not None and obj.account_id != account.pk:
             raise ConsoleError("The specified resource does not exist.", code="NotFound")
+
+
+# The former private name, for callers not yet moved to the public one.
+_same_account = same_account
 
 
 def _require_available(vpc, field):
@@ -39,7 +49,7 @@ def _require_available(vpc, field):
 # --- accounts ----------------------------------------------------------------------------
 
 
-def account_activate_privatelink(*, account):
+def account_activate_privatelink(*, account: Account):
     """Activation is immediate and idempotent."""
     if account.privatelink_activated_at is None:
         account.privatelink_activated_at = timezone.now()
@@ -47,7 +57,7 @@ def account_activate_privatelink(*, account):
     return account
 
 
-def account_create(*, name, uid=None, alb_privatelink_privilege=False):
+def account_create(*, name: str, uid: str | None = None, alb_privatelink_privilege: bool = False):
     kwargs = {"name": name, "alb_privatelink_privilege": alb_privatelink_privilege}
     if uid:
         kwargs["uid"] = uid
@@ -133,10 +143,20 @@ def ticket_decided(*, ticket, actor, answer=""):
     return ticket
 
 
+def _ticket_advanced(ticket, from_state):
+    """The worker decided an automatically approved ticket: record it, grant the privilege."""
+    ticket_decided(ticket=ticket, actor=None)
+
+
+lifecycle.after(Ticket, _ticket_advanced)
+
+
 # --- private IPs -------------------------------------------------------------------------
 
 
-def private_ip_allocate(*, vswitch, holder_id, address=None, field="private_ip"):
+def private_ip_allocate(
+    *, vswitch: VSwitch, holder_id: str, address: str | None = None, field: str = "private_ip"
+):
     """Take ``address`` (checked) or the lowest free address of ``vswitch``."""
     net = vswitch.network
     if address:
@@ -179,7 +199,7 @@ def private_ip_allocate(*, vswitch, holder_id, address=None, field="private_ip")
     )
 
 
-def private_ip_release(*, holder_id):
+def private_ip_release(*, holder_id: str):
     PrivateIp.objects.filter(holder_id=holder_id).delete()
 
 
@@ -187,7 +207,15 @@ def private_ip_release(*, holder_id):
 
 
 @transaction.atomic
-def vpc_create(*, account, actor=None, region, cidr_block, name="", description=""):
+def vpc_create(
+    *,
+    account: Account,
+    actor: Actor = None,
+    region: Region,
+    cidr_block: str,
+    name: str = "",
+    description: str = "",
+):
     """Create a VPC; it is Pending until the worker makes it Available."""
     vpc = Vpc(
         account=account,
@@ -215,8 +243,8 @@ lifecycle.register_delete_guard(Vpc, _vpc_dependents)
 
 
 @transaction.atomic
-def vpc_delete(*, account, actor=None, vpc):
-    _same_account(account, vpc)
+def vpc_delete(*, account: Account, actor: Actor = None, vpc: Vpc):
+    same_account(account, vpc)
     lifecycle.ensure_deletable(vpc)
     lifecycle.record_event(vpc, "delete", actor=actor, from_state=vpc.status)
     vpc.delete()
@@ -226,8 +254,17 @@ def vpc_delete(*, account, actor=None, vpc):
 
 
 @transaction.atomic
-def vswitch_create(*, account, actor=None, vpc, zone, cidr_block, name="", description=""):
-    _same_account(account, vpc)
+def vswitch_create(
+    *,
+    account: Account,
+    actor: Actor = None,
+    vpc: Vpc,
+    zone: Zone,
+    cidr_block: str,
+    name: str = "",
+    description: str = "",
+):
+    same_account(account, vpc)
     _require_available(vpc, "vpc")
     if zone.region_id != vpc.region_id:
         raise ConsoleError("Choose a zone of the VPC's region.", field="zone")
@@ -271,8 +308,8 @@ lifecycle.register_delete_guard(VSwitch, _vswitch_dependents)
 
 
 @transaction.atomic
-def vswitch_delete(*, account, actor=None, vswitch):
-    _same_account(account, vswitch)
+def vswitch_delete(*, account: Account, actor: Actor = None, vswitch: VSwitch):
+    same_account(account, vswitch)
     lifecycle.ensure_deletable(vswitch)
     lifecycle.record_event(vswitch, "delete", actor=actor, from_state=vswitch.status)
     vswitch.delete()
@@ -282,9 +319,11 @@ def vswitch_delete(*, account, actor=None, vswitch):
 
 
 @transaction.atomic
-def security_group_create(*, account, actor=None, vpc, name, description=""):
+def security_group_create(
+    *, account: Account, actor: Actor = None, vpc: Vpc, name: str, description: str = ""
+):
     """A new group allows all outbound and no inbound traffic."""
-    _same_account(account, vpc)
+    same_account(account, vpc)
     group = SecurityGroup(
         account=account,
         region_id=vpc.region_id,
@@ -322,8 +361,8 @@ lifecycle.register_delete_guard(SecurityGroup, _security_group_dependents)
 
 
 @transaction.atomic
-def security_group_delete(*, account, actor=None, group):
-    _same_account(account, group)
+def security_group_delete(*, account: Account, actor: Actor = None, group: SecurityGroup):
+    same_account(account, group)
     lifecycle.ensure_deletable(group)
     lifecycle.record_event(group, "delete", actor=actor)
     group.delete()
@@ -332,19 +371,19 @@ def security_group_delete(*, account, actor=None, group):
 @transaction.atomic
 def security_group_rule_add(
     *,
-    account,
-    actor=None,
-    group,
+    account: Account,
+    actor: Actor = None,
+    group: SecurityGroup,
     direction,
     policy="accept",
     priority=1,
     protocol,
     port_range="",
-    cidr_block="",
+    cidr_block: str = "",
     peer_group=None,
-    description="",
+    description: str = "",
 ):
-    _same_account(account, group, peer_group)
+    same_account(account, group, peer_group)
     if direction not in SecurityGroupRule.Direction.values:
         raise ConsoleError("Choose Inbound or Outbound.", field="direction")
     if policy not in SecurityGroupRule.Policy.values:
@@ -381,8 +420,8 @@ def security_group_rule_add(
 
 
 @transaction.atomic
-def security_group_rule_delete(*, account, actor=None, rule):
-    _same_account(account, rule.group)
+def security_group_rule_delete(*, account: Account, actor: Actor = None, rule: SecurityGroupRule):
+    same_account(account, rule.group)
     lifecycle.record_event(rule.group, "remove rule", actor=actor, message=str(rule))
     rule.delete()
 
@@ -405,22 +444,22 @@ def _service_fields(service, service_port, page_body, name):
 @transaction.atomic
 def ecs_instance_create(
     *,
-    account,
-    actor=None,
-    zone,
-    vpc,
-    vswitch,
-    name,
+    account: Account,
+    actor: Actor = None,
+    zone: Zone,
+    vpc: Vpc,
+    vswitch: VSwitch,
+    name: str,
     image,
     security_groups,
     private_ip="",
-    service=EcsInstance.Service.NONE,
-    service_port=80,
-    page_body="",
-    description="",
+    service: str = EcsInstance.Service.NONE,
+    service_port: int = 80,
+    page_body: str = "",
+    description: str = "",
 ):
     """Create an instance: Pending, then the worker boots it (Starting → Running)."""
-    _same_account(account, vpc, vswitch, *security_groups)
+    same_account(account, vpc, vswitch, *security_groups)
     name = validators.display_name(name, field="name")
     if image not in EcsInstance.Image.values:
         raise ConsoleError("Choose an image.", field="image")
@@ -468,8 +507,8 @@ def ecs_instance_create(
     return instance
 
 
-def ecs_instance_start(*, account, actor=None, instance):
-    _same_account(account, instance)
+def ecs_instance_start(*, account: Account, actor: Actor = None, instance: EcsInstance):
+    same_account(account, instance)
     return lifecycle.transition(
         instance,
         "start",
@@ -480,8 +519,8 @@ def ecs_instance_start(*, account, actor=None, instance):
     )
 
 
-def ecs_instance_stop(*, account, actor=None, instance):
-    _same_account(account, instance)
+def ecs_instance_stop(*, account: Account, actor: Actor = None, instance: EcsInstance):
+    same_account(account, instance)
     return lifecycle.transition(
         instance,
         "stop",
@@ -493,9 +532,17 @@ def ecs_instance_stop(*, account, actor=None, instance):
 
 
 @transaction.atomic
-def ecs_instance_set_service(*, account, actor=None, instance, service, service_port, page_body):
+def ecs_instance_set_service(
+    *,
+    account: Account,
+    actor: Actor = None,
+    instance: EcsInstance,
+    service: str,
+    service_port: int,
+    page_body: str,
+):
     """Deploy or remove the NGINX-like service (health checks notice within an interval)."""
-    _same_account(account, instance)
+    same_account(account, instance)
     service, service_port, page_body = _service_fields(
         service, service_port, page_body, instance.name
     )
@@ -508,8 +555,8 @@ def ecs_instance_set_service(*, account, actor=None, instance, service, service_
 
 
 @transaction.atomic
-def ecs_instance_delete(*, account, actor=None, instance):
-    _same_account(account, instance)
+def ecs_instance_delete(*, account: Account, actor: Actor = None, instance: EcsInstance):
+    same_account(account, instance)
     locked = lifecycle.lock(EcsInstance, instance.pk)
     if locked.is_transitional:
         raise lifecycle.refusal(locked, "deleted")

@@ -163,8 +163,10 @@ STORAGES = {
     },
 }
 
+# Without a collected folder (development, tests, whatever DEBUG) whitenoise serves from the
+# finders.
+WHITENOISE_USE_FINDERS = not STATIC_COLLECTED
 if not STATIC_COLLECTED:
-    # In development whitenoise serves from the finders; no collected folder is needed.
     warnings.filterwarnings("ignore", message="No directory at")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -99,7 +99,7 @@ def ipv4_address(value, *, field):
 def port(value, *, field="port"):
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         _fail("Enter a port from 1 to 65535.", field)
     if not 1 <= number <= 65535:
         _fail("Enter a port from 1 to 65535.", field)
@@ -109,7 +109,7 @@ def port(value, *, field="port"):
 def int_range(value, low, high, *, field, what):
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         _fail(f"The {what} must be a whole number from {low} to {high}.", field)
     if not low <= number <= high:
         _fail(f"The {what} must be from {low} to {high}.", field)

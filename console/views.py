@@ -6,13 +6,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from network import views as network_views
-
 from . import services
+from .columns import CREATED, HISTORY, STATUS
 from .errors import ConsoleError
 from .forms import (
     EcsInstanceForm,
@@ -27,18 +24,17 @@ from .forms import (
 from .generic import (
     Action,
     Column,
+    MemberAction,
     ResourceViews,
     Tab,
     acting_account,
-    ensure_writable,
-    form_error_from,
     htmx_redirect,
+    safe_next,
 )
 from .middleware import SESSION_ACTING, SESSION_REGION, SESSION_VIEWING
 from .models import (
     Account,
     EcsInstance,
-    Event,
     Region,
     SecurityGroup,
     SecurityGroupRule,
@@ -46,17 +42,6 @@ from .models import (
     Vpc,
     VSwitch,
 )
-
-STATUS = Column("Status", template="layout/partials/status_cell.html")
-CREATED = Column("Created at", template="layout/partials/created_cell.html")
-
-
-def events_tab_context(request, obj):
-    return {"events": Event.objects.for_account(acting_account(request)).filter(resource_id=obj.pk)}
-
-
-HISTORY = Tab("events", "Events", "console/partials/events_tab.html", events_tab_context)
-
 
 # --- VPC ---------------------------------------------------------------------------------
 
@@ -186,65 +171,52 @@ class SecurityGroupViews(ResourceViews):
             account=acting_account(request), actor=request.user, **form.cleaned_data
         )
 
-    member_routes = (
-        ("rules/<str:direction>/add/", "add_rule_view", "add-rule"),
-        ("rules/<int:rule_id>/delete/", "delete_rule_view", "delete-rule"),
+    member_actions = (
+        MemberAction(
+            name="add-rule",
+            route="rules/<str:direction>/add/",
+            url_name="add-rule",
+            service=services.security_group_rule_add,
+            kwarg="group",
+            # The direction is a route parameter: an unknown one is a 404, like a foreign ID.
+            child=lambda group, account, direction: (
+                direction if direction in SecurityGroupRule.Direction.values else None
+            ),
+            child_kwarg="direction",
+            form=lambda data, call: SecurityGroupRuleForm(
+                data, account=call.account, region=call.request.region, group=call.obj
+            ),
+            arguments=lambda call, data: {
+                "policy": data["policy"],
+                "priority": data["priority"],
+                "protocol": data["protocol"],
+                "port_range": data["port_range"],
+                "cidr_block": data["cidr_block"],
+                "peer_group": data["peer_group"],
+                "description": data.get("description", ""),
+            },
+            success="The rule was added.",
+            back=lambda call: rules_tab_url(call.view, call.obj, call.child),
+            template="console/sg_rule_form.html",
+            context=lambda call, form: {"direction": call.child},
+        ),
+        MemberAction(
+            name="delete-rule",
+            route="rules/<int:rule_id>/delete/",
+            url_name="delete-rule",
+            service=services.security_group_rule_delete,
+            kwarg=None,
+            child=lambda group, account, rule_id: group.rules.filter(pk=rule_id).first(),
+            child_kwarg="rule",
+            success="The rule was removed.",
+            back=lambda call: rules_tab_url(call.view, call.obj, call.child.direction),
+            get_redirects=True,
+        ),
     )
 
-    def tab_url(self, obj, direction):
-        return self.url("tab", obj, tab="inbound" if direction == "ingress" else "outbound")
 
-    def add_rule_view(self, request, pk, direction):
-        group = self.get_object(request, pk)
-        if direction not in SecurityGroupRule.Direction.values:
-            raise Http404("No such direction.")
-        form = SecurityGroupRuleForm(
-            request.POST or None,
-            account=acting_account(request),
-            region=request.region,
-            group=group,
-        )
-        if request.method == "POST":
-            ensure_writable(request)
-            if form.is_valid():
-                data = form.cleaned_data
-                try:
-                    services.security_group_rule_add(
-                        account=acting_account(request),
-                        actor=request.user,
-                        group=group,
-                        direction=direction,
-                        policy=data["policy"],
-                        priority=data["priority"],
-                        protocol=data["protocol"],
-                        port_range=data["port_range"],
-                        cidr_block=data["cidr_block"],
-                        peer_group=data["peer_group"],
-                        description=data.get("description", ""),
-                    )
-                except ConsoleError as error:
-                    form_error_from(form, error)
-                else:
-                    messages.success(request, "The rule was added.")
-                    return htmx_redirect(request, self.tab_url(group, direction))
-        return render(
-            request,
-            "console/sg_rule_form.html",
-            self.base_context(request, obj=group, form=form, direction=direction),
-        )
-
-    def delete_rule_view(self, request, pk, rule_id):
-        group = self.get_object(request, pk)
-        rule = group.rules.filter(pk=rule_id).first()
-        if rule is None:
-            raise Http404("No such rule.")
-        if request.method == "POST":
-            ensure_writable(request)
-            services.security_group_rule_delete(
-                account=acting_account(request), actor=request.user, rule=rule
-            )
-            messages.success(request, "The rule was removed.")
-        return htmx_redirect(request, self.tab_url(group, rule.direction))
+def rules_tab_url(view, group, direction):
+    return view.url("tab", group, tab="inbound" if direction == "ingress" else "outbound")
 
 
 # --- ECS instances -----------------------------------------------------------------------
@@ -293,26 +265,15 @@ class EcsInstanceViews(ResourceViews):
             service_tab_context,
         ),
         Tab("security-groups", "Security Groups", "console/partials/instance_groups.html"),
-        Tab(
-            "browser",
-            "Open Browser",
-            "network/partials/browser_tab.html",
-            network_views.browser_tab_context,
-        ),
         HISTORY,
     )
     actions = (
-        Action(
-            "start",
-            "Start",
-            services.ecs_instance_start,
-            lambda i: i.status == EcsInstance.Status.STOPPED,
-        ),
+        Action("start", "Start", services.ecs_instance_start, transition="start"),
         Action(
             "stop",
             "Stop",
             services.ecs_instance_stop,
-            lambda i: i.status == EcsInstance.Status.RUNNING,
+            transition="stop",
             confirm="Stop this instance? Its service stops answering.",
         ),
     )
@@ -325,32 +286,22 @@ class EcsInstanceViews(ResourceViews):
             account=acting_account(request), actor=request.user, **data
         )
 
-    member_routes = (("service/edit/", "service_view", "service"),)
-
-    def service_view(self, request, pk):
-        instance = self.get_object(request, pk)
-        form = EcsServiceForm(
-            request.POST or None, account=acting_account(request), region=request.region
-        )
-        if request.method == "POST":
-            ensure_writable(request)
-            if form.is_valid():
-                try:
-                    services.ecs_instance_set_service(
-                        account=acting_account(request),
-                        actor=request.user,
-                        instance=instance,
-                        **form.cleaned_data,
-                    )
-                except ConsoleError as error:
-                    form_error_from(form, error)
-                else:
-                    messages.success(request, "The deployed service was updated.")
-                    return htmx_redirect(request, self.url("tab", instance, tab="service"))
-        context = self.base_context(
-            request, obj=instance, tab=self.tabs_by_slug["service"], service_form=form
-        )
-        return render(request, self.detail_template, context)
+    member_actions = (
+        MemberAction(
+            name="service",
+            route="service/edit/",
+            url_name="service",
+            service=services.ecs_instance_set_service,
+            form=lambda data, call: EcsServiceForm(
+                data, account=call.account, region=call.request.region
+            ),
+            success="The deployed service was updated.",
+            back="service",
+            template="layout/detail.html",
+            form_name="service_form",
+            context=lambda call, form: {"tab": call.view.tabs_by_slug["service"]},
+        ),
+    )
 
 
 # --- tickets -------------------------------------------------------------------------------
@@ -459,14 +410,6 @@ def switch_region(request):
     if region is not None:
         request.session[SESSION_REGION] = region.pk
     return htmx_redirect(request, safe_next(request))
-
-
-def safe_next(request, default="console:home"):
-    """The ``next`` address of a form, if it stays on this site; ``default`` otherwise."""
-    target = request.POST.get("next") or reverse(default)
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse(default)
-    return target
 
 
 def accounts_view(request):

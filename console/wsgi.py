@@ -4,7 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
 
-from console.live import LiveWSGI  # noqa: E402  (after the settings module is named)
+from console.live import LiveWSGI
 
 # Unchanged live polls are answered before Django (see console.live).
 application = LiveWSGI(get_wsgi_application())

@@ -197,6 +197,39 @@ def lab_server_group(ctx):
     )
 
 
+# What RS1 must look like (Lab 3), in the order the trainee fills the form.
+RS1_SETTINGS = (
+    (
+        lambda g: g.server_group_type == AlbServerGroup.GroupType.INSTANCE,
+        "RS1's Server Group Type must be Instance.",
+    ),
+    (
+        lambda g: g.protocol == AlbServerGroup.Protocol.HTTP,
+        "RS1's Backend Server Protocol must be HTTP.",
+    ),
+    (
+        lambda g: g.scheduler == AlbServerGroup.Scheduler.WRR,
+        "RS1's Scheduling Algorithm must be Weighted Round Robin.",
+    ),
+    (lambda g: not g.sticky_session_enabled, "Turn Session Persistence off for RS1."),
+    (lambda g: g.health_check_enabled, "Turn the health check of RS1 on."),
+)
+
+
+def _rs1_backends_refusal(ctx, group):
+    backends = {b.instance_id: b for b in group.backends.all()}
+    for name in ("ECS03", "ECS04"):
+        instance = ctx.resource(EcsInstance, name)
+        backend = backends.get(instance.pk if instance else None)
+        if backend is None:
+            return f"{name} is not a backend server of RS1 yet: Add Backend Server."
+        if backend.port != 80 or backend.weight != 100:
+            return f"{name} should be on port 80 with weight 100."
+        if backend.status != AlbBackend.Status.AVAILABLE:
+            return f"{name} is {backend.status} in RS1; wait until it is Available."
+    return None
+
+
 def server_group_ready():
     def check(ctx):
         group = lab_server_group(ctx)
@@ -207,27 +240,9 @@ def server_group_ready():
         vpc2 = ctx.resource(Vpc, "VPC2")
         if group.vpc_id != (vpc2.pk if vpc2 else None):
             return False, "RS1 must be in VPC2, the VPC of ECS03 and ECS04."
-        if group.server_group_type != AlbServerGroup.GroupType.INSTANCE:
-            return False, "RS1's Server Group Type must be Instance."
-        if group.protocol != AlbServerGroup.Protocol.HTTP:
-            return False, "RS1's Backend Server Protocol must be HTTP."
-        if group.scheduler != AlbServerGroup.Scheduler.WRR:
-            return False, "RS1's Scheduling Algorithm must be Weighted Round Robin."
-        if group.sticky_session_enabled:
-            return False, "Turn Session Persistence off for RS1."
-        if not group.health_check_enabled:
-            return False, "Turn the health check of RS1 on."
-        backends = {b.instance_id: b for b in group.backends.all()}
-        for name in ("ECS03", "ECS04"):
-            instance = ctx.resource(EcsInstance, name)
-            backend = backends.get(instance.pk if instance else None)
-            if backend is None:
-                return False, f"{name} is not a backend server of RS1 yet: Add Backend Server."
-            if backend.port != 80 or backend.weight != 100:
-                return False, f"{name} should be on port 80 with weight 100."
-            if backend.status != AlbBackend.Status.AVAILABLE:
-                return False, f"{name} is {backend.status} in RS1; wait until it is Available."
-        return DONE
+        refusal = next((message for ok, message in RS1_SETTINGS if not ok(group)), None)
+        refusal = refusal or _rs1_backends_refusal(ctx, group)
+        return (False, refusal) if refusal else DONE
 
     return check
 

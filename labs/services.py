@@ -292,16 +292,6 @@ def classroom_create(*, name, lab, size, created_by=None, fast=False):
     return classroom
 
 
-@transaction.atomic
-def classroom_delete(*, classroom):
-    runs = list(classroom.runs.select_related("account_a", "account_b"))
-    accounts = [a for run in runs for a in run.accounts]
-    wipe_accounts(accounts)
-    get_user_model().objects.filter(lab_login__run__in=runs).delete()
-    classroom.delete()
-    Account.objects.filter(pk__in=[a.pk for a in accounts]).delete()
-
-
 def run_for_request(request):
     """The acting account's lab run, looked up once per request (panel, context processor)."""
     if not hasattr(request, "lab_run"):

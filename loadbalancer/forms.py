@@ -4,7 +4,7 @@ from django import forms
 
 from console import validators as console_validators
 from console.forms import ConsoleForm, ResourceChoiceField, rule
-from console.models import Region, Vpc, VSwitch, Zone
+from console.models import EcsInstance, Region, Vpc, VSwitch, Zone
 
 from . import validators
 from .models import (
@@ -462,6 +462,11 @@ class ServerGroupForm(ConsoleForm):
 
     def clean(self):
         data = super().clean()
+        if not data.get("sticky_session_enabled"):
+            # Hidden while session persistence is off: whatever they hold is not an error.
+            for name in self.SESSION_FIELDS:
+                self.errors.pop(name, None)
+                data[name] = self.fields[name].initial
         if data.get("sticky_session_enabled"):
             if data.get("sticky_session_type") == "Server":
                 name = (data.get("cookie_name") or "").strip()
@@ -545,3 +550,66 @@ class AlbServerGroupPickForm(forms.Form):
         self.fields["server_group"].queryset = AlbServerGroup.objects.for_account(account).filter(
             vpc_id=alb.vpc_id
         )
+
+
+class AddBackendsForm:
+    """**Add Backend Server**: ECS instances of the group's VPC, then each one's port and weight.
+
+    Two stages on one page: the selection, then (``stage=ports``) the ports and weights, which
+    the service validates (its refusals name the row). Valid only once the ports are posted.
+    """
+
+    fields = {}
+
+    def __init__(self, data, *, group, account):
+        self.data = data
+        self.group = group
+        self.instances = list(
+            EcsInstance.objects.for_account(account)
+            .filter(vpc_id=group.vpc_id)
+            .select_related("zone")
+            .order_by("name", "id")
+        )
+        self.stage, self.rows, self.chosen, self.error = "select", [], [], ""
+
+    def is_valid(self):
+        if self.data is None:
+            return False
+        chosen = list(dict.fromkeys(self.data.getlist("instances")))
+        by_id = {i.pk: i for i in self.instances}
+        foreign = [i for i in chosen if i not in by_id]
+        if foreign:
+            self.error = (
+                f"The instance {foreign[0]} is not an ECS instance of the server group's "
+                f"VPC {self.group.vpc_id}; choose servers from the list."
+            )
+            return False
+        if not chosen:
+            self.error = "Select at least one server."
+            return False
+        self.stage, self.chosen = "ports", chosen
+        self.rows = [
+            {
+                "instance": by_id[i],
+                "port": self.data.get(f"port_{i}", ""),
+                "weight": self.data.get(f"weight_{i}", "100"),
+            }
+            for i in chosen
+        ]
+        return self.data.get("stage") == "ports"
+
+    @property
+    def cleaned_data(self):
+        return {"servers": [(r["instance"].pk, r["port"], r["weight"]) for r in self.rows]}
+
+    def add_error(self, field, message):
+        self.error = message
+
+    def context(self):
+        return {
+            "instances": self.instances,
+            "stage": self.stage,
+            "rows": self.rows,
+            "chosen": self.chosen,
+            "error": self.error,
+        }

@@ -503,10 +503,6 @@ class AlbBackend(FSMModelMixin, BackendHealthFields):
     def finish_remove(self):
         pass
 
-    def after_advance(self, from_state):
-        if from_state == self.Status.REMOVING:
-            self.delete()
-
 
 class AlbListener(Resource):
     id_prefix = "lsn-"

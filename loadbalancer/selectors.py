@@ -4,12 +4,23 @@ Also what the connectivity test needs: a listener's scheduling candidates.
 """
 
 from collections import Counter
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
 
 from . import scheduling
-from .models import AlbBackend, AlbListener, ClbBackend, ClbListener
+from .models import (
+    AlbBackend,
+    AlbInstance,
+    AlbListener,
+    AlbServerGroup,
+    ClbBackend,
+    ClbInstance,
+    ClbListener,
+)
 
 
-def clb_listeners(*, clb):
+def clb_listeners(*, clb: ClbInstance) -> list[ClbListener]:
     """The listeners of ``clb`` with their backends' health counted (two queries)."""
     listeners = list(ClbListener.objects.filter(clb=clb))
     rows = ClbBackend.objects.filter(listener__clb=clb).values_list(
@@ -27,7 +38,7 @@ def clb_listeners(*, clb):
     return listeners
 
 
-def clb_backends(*, clb):
+def clb_backends(*, clb: ClbInstance) -> QuerySet[ClbBackend]:
     return (
         ClbBackend.objects.filter(listener__clb=clb)
         .select_related("instance", "listener")
@@ -35,11 +46,11 @@ def clb_backends(*, clb):
     )
 
 
-def server_group_backends(*, group):
+def server_group_backends(*, group: AlbServerGroup) -> QuerySet[AlbBackend]:
     return AlbBackend.objects.filter(server_group=group).select_related("instance__zone")
 
 
-def server_group_health(group_ids):
+def server_group_health(group_ids: Iterable[str]) -> dict[str, tuple[int, int, int]]:
     """``{group_id: (total, unhealthy, checking)}`` over Available backends."""
     result = {}
     rows = AlbBackend.objects.filter(server_group_id__in=group_ids).values_list(
@@ -56,7 +67,7 @@ def server_group_health(group_ids):
     return result
 
 
-def alb_listeners(*, alb):
+def alb_listeners(*, alb: AlbInstance) -> list[AlbListener]:
     listeners = list(AlbListener.objects.filter(alb=alb).select_related("server_group"))
     health = server_group_health({li.server_group_id for li in listeners})
     for listener in listeners:
@@ -66,7 +77,7 @@ def alb_listeners(*, alb):
     return listeners
 
 
-def clb_listener_candidates(listener):
+def clb_listener_candidates(listener: ClbListener) -> list[scheduling.Candidate]:
     """Scheduling candidates of a CLB listener (health check off counts as healthy)."""
     return [
         scheduling.Candidate(
@@ -76,18 +87,4 @@ def clb_listener_candidates(listener):
             backend=b,
         )
         for b in listener.backends.select_related("instance")
-    ]
-
-
-def server_group_candidates(group):
-    return [
-        scheduling.Candidate(
-            key=f"{b.instance_id}:{b.port}",
-            weight=b.weight,
-            healthy=b.health_status != AlbBackend.Health.UNHEALTHY,
-            backend=b,
-        )
-        for b in group.backends.filter(status=AlbBackend.Status.AVAILABLE).select_related(
-            "instance"
-        )
     ]

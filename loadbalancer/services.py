@@ -1,5 +1,6 @@
 """Every write to load balancers: atomic, validated, recorded; follow-up work on commit."""
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -7,8 +8,8 @@ from console import lifecycle
 from console import validators as console_validators
 from console.errors import ConsoleError
 from console.ids import generate_id
-from console.models import EcsInstance, Vpc, VSwitch
-from console.services import _same_account, private_ip_allocate, private_ip_release
+from console.models import Account, EcsInstance, Vpc, VSwitch
+from console.services import private_ip_allocate, private_ip_release, same_account
 
 from . import validators
 from .models import (
@@ -22,6 +23,9 @@ from .models import (
     ClbListener,
     port_family,
 )
+
+# Who asks for a change: a console login's user, or None for the system (worker, labs).
+Actor = AbstractBaseUser | None
 
 MIN_ALB_ZONES, MAX_ALB_ZONES = 2, 10
 
@@ -53,11 +57,11 @@ def _require_active(lb, what):
 @transaction.atomic
 def clb_create(
     *,
-    account,
-    actor=None,
+    account: Account,
+    actor: Actor = None,
     region,
     zone,
-    vpc,
+    vpc: Vpc,
     vswitch,
     specification,
     billing_method=ClbInstance.BillingMethod.PAY_AS_YOU_GO,
@@ -69,8 +73,8 @@ def clb_create(
     ip_version=ClbInstance.IpVersion.IPV4,
 ):
     """Buy a CLB: Creating until the worker makes it Active; its address is a vSwitch IP."""
-    _same_account(account, vpc, vswitch)
-    C = ClbInstance  # noqa: N806
+    same_account(account, vpc, vswitch)
+    C = ClbInstance
     _choice(billing_method, C.BillingMethod, "Choose a billing method.", "billing_method")
     _choice(zone_type, C.ZoneType, "Choose Single-zone or Multi-zone.", "zone_type")
     _choice(specification, C.Specification, "Choose a specification.", "specification")
@@ -129,8 +133,8 @@ def clb_create(
 
 
 @transaction.atomic
-def clb_delete(*, account, actor=None, instance):
-    _same_account(account, instance)
+def clb_delete(*, account: Account, actor: Actor = None, instance: ClbInstance):
+    same_account(account, instance)
     locked = lifecycle.lock(ClbInstance, instance.pk)
     if locked.is_transitional:
         raise lifecycle.refusal(locked, "deleted")
@@ -169,14 +173,46 @@ def _backend_instances(account, vpc, instance_ids, field="servers"):
 
 
 @transaction.atomic
+def _checked_servers(account, clb, servers, *, required=True):
+    """``[(instance_id, weight, port)]`` checked: ``[(instance, weight, port)]`` of the VPC."""
+    if not servers:
+        if not required:
+            return []
+        raise ConsoleError("Add at least one server to the default server group.", field="servers")
+    found = _backend_instances(account, clb.vpc, [s[0] for s in servers])
+    return [
+        (
+            found[instance_id],
+            validators.weight(weight, field="servers"),
+            console_validators.port(backend_port, field="servers"),
+        )
+        for instance_id, weight, backend_port in servers
+    ]
+
+
+def _add_clb_backends(account, listener, checked):
+    health = ClbBackend.Health.ABNORMAL if listener.is_checking else ClbBackend.Health.UNAVAILABLE
+    ClbBackend.objects.bulk_create(
+        ClbBackend(
+            account=account,
+            listener=listener,
+            instance=instance,
+            weight=weight,
+            port=backend_port,
+            health_status=health,
+        )
+        for instance, weight, backend_port in checked
+    )
+
+
 def clb_listener_create(
     *,
-    account,
-    actor=None,
-    clb,
+    account: Account,
+    actor: Actor = None,
+    clb: ClbInstance,
     protocol,
     port,
-    servers,
+    servers: list[tuple[str, int | str, int | str]],
     name="",
     health_check_enabled=True,
     health_check_protocol="TCP",
@@ -195,7 +231,7 @@ def clb_listener_create(
     (``wizard_token``) returns the listener the first submit created. The API adds servers
     after creating the listener (``require_servers=False``), as the cloud's does.
     """
-    _same_account(account, clb)
+    same_account(account, clb)
     if wizard_token:
         existing = ClbListener.objects.filter(wizard_token=wizard_token, clb=clb).first()
         if existing is not None:
@@ -205,18 +241,7 @@ def clb_listener_create(
     port = console_validators.port(port, field="port")
     if listener_port_taken(clb, protocol, port):
         raise _port_taken_error(protocol, port)
-    if not servers and require_servers:
-        raise ConsoleError("Add at least one server to the default server group.", field="servers")
-    found = _backend_instances(account, clb.vpc, [s[0] for s in servers])
-    checked = []
-    for instance_id, weight, backend_port in servers:
-        checked.append(
-            (
-                found[instance_id],
-                validators.weight(weight, field="servers"),
-                console_validators.port(backend_port, field="servers"),
-            )
-        )
+    checked = _checked_servers(account, clb, servers, required=require_servers)
     if health_check_protocol not in ("TCP", "HTTP"):
         raise ConsoleError("Choose TCP or HTTP.", field="health_check_protocol")
     listener = ClbListener(
@@ -248,18 +273,7 @@ def clb_listener_create(
         if existing:
             return existing
         raise _port_taken_error(protocol, port) from None
-    health = ClbBackend.Health.ABNORMAL if listener.is_checking else ClbBackend.Health.UNAVAILABLE
-    ClbBackend.objects.bulk_create(
-        ClbBackend(
-            account=account,
-            listener=listener,
-            instance=instance,
-            weight=weight,
-            port=backend_port,
-            health_status=health,
-        )
-        for instance, weight, backend_port in checked
-    )
+    _add_clb_backends(account, listener, checked)
     lifecycle.record_event(
         clb,
         "create listener",
@@ -274,7 +288,7 @@ def clb_listener_create(
 def clb_listener_add_backends(*, account, actor=None, listener, servers):
     """Add ``servers`` (``[(instance_id, weight, port)]``) to a listener's default server
     group; a server already in it (same instance and port) is left as it is."""
-    _same_account(account, listener)
+    same_account(account, listener)
     locked = ClbListener.objects.select_for_update().filter(pk=listener.pk).first()
     if locked is None:
         raise ConsoleError("The listener no longer exists.", code="NotFound")
@@ -313,7 +327,7 @@ def clb_listener_add_backends(*, account, actor=None, listener, servers):
 @transaction.atomic
 def clb_listener_remove_backends(*, account, actor=None, listener, instance_ids):
     """Remove the instances ``instance_ids`` from a listener's default server group."""
-    _same_account(account, listener)
+    same_account(account, listener)
     removed, _ = ClbBackend.objects.filter(listener=listener, instance_id__in=instance_ids).delete()
     if removed:
         lifecycle.record_event(
@@ -365,8 +379,8 @@ def _set_listener_state(listener, method, actor, refused):
 
 
 @transaction.atomic
-def clb_listener_stop(*, account, actor=None, listener):
-    _same_account(account, listener)
+def clb_listener_stop(*, account: Account, actor: Actor = None, listener: ClbListener):
+    same_account(account, listener)
     return _set_listener_state(
         listener,
         "stop",
@@ -376,8 +390,8 @@ def clb_listener_stop(*, account, actor=None, listener):
 
 
 @transaction.atomic
-def clb_listener_start(*, account, actor=None, listener):
-    _same_account(account, listener)
+def clb_listener_start(*, account: Account, actor: Actor = None, listener: ClbListener):
+    same_account(account, listener)
     locked = _set_listener_state(
         listener,
         "start",
@@ -389,8 +403,8 @@ def clb_listener_start(*, account, actor=None, listener):
 
 
 @transaction.atomic
-def clb_listener_delete(*, account, actor=None, listener):
-    _same_account(account, listener)
+def clb_listener_delete(*, account: Account, actor: Actor = None, listener: ClbListener):
+    same_account(account, listener)
     lifecycle.record_event(listener.clb, "delete listener", actor=actor, message=str(listener))
     listener.delete()
 
@@ -401,10 +415,10 @@ def clb_listener_delete(*, account, actor=None, listener):
 @transaction.atomic
 def alb_create(
     *,
-    account,
-    actor=None,
+    account: Account,
+    actor: Actor = None,
     region,
-    vpc,
+    vpc: Vpc,
     zone_mappings,
     name,
     network_type=AlbInstance.NetworkType.INTERNAL,
@@ -416,8 +430,8 @@ def alb_create(
 
     ``zone_mappings``: ``[(zone, vswitch)]``, two to ten zones; each gets a private IP.
     """
-    _same_account(account, vpc, *[v for _, v in zone_mappings if v is not None])
-    A = AlbInstance  # noqa: N806
+    same_account(account, vpc, *[v for _, v in zone_mappings if v is not None])
+    A = AlbInstance
     _choice(network_type, A.NetworkType, "Choose Internet or Internal.", "network_type")
     _choice(ip_mode, A.IpMode, "Choose Static IP or Dynamic IP.", "ip_mode")
     _choice(edition, A.Edition, "Choose Basic, Standard or WAF-enabled.", "edition")
@@ -479,8 +493,8 @@ def zone_field(prefix, zone):
 
 
 @transaction.atomic
-def alb_delete(*, account, actor=None, instance):
-    _same_account(account, instance)
+def alb_delete(*, account: Account, actor: Actor = None, instance: AlbInstance):
+    same_account(account, instance)
     locked = lifecycle.lock(AlbInstance, instance.pk)
     if locked.is_transitional:
         raise lifecycle.refusal(locked, "deleted")
@@ -531,11 +545,51 @@ HEALTH_CHECK_METHODS = _Choices("HEAD", "GET")
 
 
 @transaction.atomic
+def _sticky_session(enabled, session_type, cookie_timeout, cookie_name) -> dict:
+    """The session persistence settings: only those of the chosen mode are kept (and checked).
+
+    The fields of a mode not chosen are hidden on the page; whatever they hold is ignored, so
+    a stale or hostile value never reaches the database.
+    """
+    G = AlbServerGroup
+    defaults = {
+        "sticky_session_enabled": False,
+        "sticky_session_type": G.StickySessionType.INSERT,
+        "cookie_timeout": 1000,
+        "cookie_name": "",
+    }
+    if not enabled:
+        return defaults
+    _choice(
+        session_type,
+        G.StickySessionType,
+        "Choose Insert cookie or Server cookie.",
+        "sticky_session_type",
+    )
+    defaults.update(sticky_session_enabled=True, sticky_session_type=session_type)
+    if session_type == G.StickySessionType.INSERT:
+        defaults["cookie_timeout"] = console_validators.int_range(
+            1000 if cookie_timeout in (None, "") else cookie_timeout,
+            1,
+            86400,
+            field="cookie_timeout",
+            what="cookie timeout",
+        )
+        return defaults
+    cookie_name = str(cookie_name or "").strip()
+    if not (1 <= len(cookie_name) <= 200) or " " in cookie_name:
+        raise ConsoleError(
+            "Enter the cookie name: 1 to 200 characters, without spaces.", field="cookie_name"
+        )
+    defaults["cookie_name"] = cookie_name
+    return defaults
+
+
 def server_group_create(
     *,
-    account,
-    actor=None,
-    vpc,
+    account: Account,
+    actor: Actor = None,
+    vpc: Vpc,
     name,
     server_group_type=AlbServerGroup.GroupType.INSTANCE,
     protocol=AlbServerGroup.Protocol.HTTP,
@@ -548,30 +602,15 @@ def server_group_create(
     **health_check,
 ):
     """Create an ALB server group in ``vpc``; health check settings as keyword arguments."""
-    _same_account(account, vpc)
-    G = AlbServerGroup  # noqa: N806
+    same_account(account, vpc)
+    G = AlbServerGroup
     _choice(server_group_type, G.GroupType, "Choose a server group type.", "server_group_type")
     _choice(protocol, G.Protocol, "Choose HTTP, HTTPS or gRPC.", "protocol")
     _choice(scheduler, G.Scheduler, "Choose a scheduling algorithm.", "scheduler")
     name = console_validators.display_name((name or "").strip(), field="name")
-    if sticky_session_enabled:
-        _choice(
-            sticky_session_type,
-            G.StickySessionType,
-            "Choose Insert cookie or Server cookie.",
-            "sticky_session_type",
-        )
-        if sticky_session_type == G.StickySessionType.INSERT:
-            cookie_timeout = console_validators.int_range(
-                cookie_timeout, 1, 86400, field="cookie_timeout", what="cookie timeout"
-            )
-        else:
-            cookie_name = (cookie_name or "").strip()
-            if not (1 <= len(cookie_name) <= 200) or " " in cookie_name:
-                raise ConsoleError(
-                    "Enter the cookie name: 1 to 200 characters, without spaces.",
-                    field="cookie_name",
-                )
+    session = _sticky_session(
+        sticky_session_enabled, sticky_session_type, cookie_timeout, cookie_name
+    )
     group = AlbServerGroup(
         account=account,
         region_id=vpc.region_id,
@@ -581,10 +620,7 @@ def server_group_create(
         protocol=protocol,
         scheduler=scheduler,
         resource_group=resource_group or AlbServerGroup._meta.get_field("resource_group").default,
-        sticky_session_enabled=bool(sticky_session_enabled),
-        sticky_session_type=sticky_session_type,
-        cookie_timeout=int(cookie_timeout or 1000),
-        cookie_name=cookie_name or "",
+        **session,
         **_health_check_settings(health_check),
     )
     group.save()
@@ -603,17 +639,23 @@ lifecycle.register_delete_guard(AlbServerGroup, _server_group_dependents)
 
 
 @transaction.atomic
-def server_group_delete(*, account, actor=None, group):
-    _same_account(account, group)
+def server_group_delete(*, account: Account, actor: Actor = None, group: AlbServerGroup):
+    same_account(account, group)
     lifecycle.ensure_deletable(group)
     lifecycle.record_event(group, "delete", actor=actor)
     group.delete()
 
 
 @transaction.atomic
-def server_group_add_backends(*, account, actor=None, group, servers):
+def server_group_add_backends(
+    *,
+    account: Account,
+    actor: Actor = None,
+    group: AlbServerGroup,
+    servers: list[tuple[str, int | str, int | str]],
+):
     """Add ``servers`` (``[(instance_id, port, weight)]``): each is Adding, then Available."""
-    _same_account(account, group)
+    same_account(account, group)
     if not servers:
         raise ConsoleError("Select at least one server.", field="servers")
     found = _backend_instances(account, group.vpc, [s[0] for s in servers])
@@ -659,8 +701,8 @@ def server_group_add_backends(*, account, actor=None, group, servers):
     return created
 
 
-def alb_backend_remove(*, account, actor=None, backend):
-    _same_account(account, backend)
+def alb_backend_remove(*, account: Account, actor: Actor = None, backend: AlbBackend):
+    same_account(account, backend)
     return lifecycle.transition(
         backend,
         "remove",
@@ -672,19 +714,19 @@ def alb_backend_remove(*, account, actor=None, backend):
 @transaction.atomic
 def alb_listener_create(
     *,
-    account,
-    actor=None,
-    alb,
+    account: Account,
+    actor: Actor = None,
+    alb: AlbInstance,
     protocol,
     port,
-    server_group,
+    server_group: AlbServerGroup,
     name="",
     idle_timeout=15,
     request_timeout=60,
     wizard_token=None,
 ):
     """Create a listener (Provisioning → Running) forwarding to ``server_group``."""
-    _same_account(account, alb, server_group)
+    same_account(account, alb, server_group)
     if wizard_token:
         existing = AlbListener.objects.filter(wizard_token=wizard_token, alb=alb).first()
         if existing is not None:
@@ -734,8 +776,8 @@ def _alb_listener_action(listener, method, actor, refused):
     return lifecycle.transition(listener, method, actor=actor, refused=refused)
 
 
-def alb_listener_stop(*, account, actor=None, listener):
-    _same_account(account, listener)
+def alb_listener_stop(*, account: Account, actor: Actor = None, listener: AlbListener):
+    same_account(account, listener)
     return _alb_listener_action(
         listener,
         "stop",
@@ -744,8 +786,8 @@ def alb_listener_stop(*, account, actor=None, listener):
     )
 
 
-def alb_listener_start(*, account, actor=None, listener):
-    _same_account(account, listener)
+def alb_listener_start(*, account: Account, actor: Actor = None, listener: AlbListener):
+    same_account(account, listener)
     return _alb_listener_action(
         listener,
         "start",
@@ -755,8 +797,8 @@ def alb_listener_start(*, account, actor=None, listener):
 
 
 @transaction.atomic
-def alb_listener_delete(*, account, actor=None, listener):
-    _same_account(account, listener)
+def alb_listener_delete(*, account: Account, actor: Actor = None, listener: AlbListener):
+    same_account(account, listener)
     lifecycle.record_event(listener.alb, "delete listener", actor=actor, message=listener.id)
     listener.delete()
 
@@ -805,6 +847,13 @@ def _vswitch_dependents(vswitch):
     return [f"load balancers {', '.join(ids[:3])} use it"] if ids else []
 
 
+def _backend_advanced(backend, from_state):
+    """A backend server that finished Removing is gone."""
+    if from_state == AlbBackend.Status.REMOVING:
+        backend.delete()
+
+
+lifecycle.after(AlbBackend, _backend_advanced)
 lifecycle.register_delete_guard(EcsInstance, _instance_dependents)
 lifecycle.register_delete_guard(Vpc, _vpc_dependents)
 lifecycle.register_delete_guard(VSwitch, _vswitch_dependents)

@@ -2,26 +2,26 @@
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from console import validators as console_validators
+from console.columns import CREATED, HISTORY, STATUS
 from console.errors import ConsoleError
 from console.generic import (
     Column,
+    MemberAction,
     ResourceViews,
     Tab,
     acting_account,
-    ensure_writable,
-    htmx_redirect,
     paginate,
 )
 from console.models import EcsInstance
-from console.views import CREATED, HISTORY, STATUS
 
 from . import selectors, services, validators
 from .forms import (
+    AddBackendsForm,
     AlbInstanceForm,
     AlbListenerForm,
     AlbServerGroupPickForm,
@@ -44,7 +44,121 @@ from .wizard import WizardState
 PURCHASE_TEMPLATE = "loadbalancer/purchase_form.html"
 
 
+def listener_actions(model, parent, route, services_by_name):
+    """Start, Stop and Delete of a listener, found through its load balancer."""
+
+    def listener(lb, account, listener_id):
+        return model.objects.for_account(account).filter(**{parent: lb, "pk": listener_id}).first()
+
+    return tuple(
+        MemberAction(
+            name=name,
+            label=label,
+            route=route,
+            url_name="listener-action",
+            service=service,
+            kwarg=None,
+            child=listener,
+            child_kwarg="listener",
+            success=success,
+            back="listeners",
+        )
+        for name, label, service, success in services_by_name
+    )
+
+
+class ListenerWizard:
+    """The listener wizard of a load balancer, as configuration: one shape for CLB and ALB.
+
+    Steps are methods ``step_<slug>`` (``step_finished`` for ``done``); ``wizard_needs`` says
+    which steps must be done before a step opens (a skipped step redirects back to it);
+    ``wizard_substeps`` map a page to the step the progress bar shows as current. State lives
+    in the session (``WizardState``) until the last Submit.
+    """
+
+    wizard_kind = ""
+    wizard_steps = ()  # (slug, title) of the progress bar, in order
+    wizard_substeps = {}
+    wizard_needs = {}
+    wizard_template = ""
+    # Pages that open as a side panel over their step under htmx (**My Servers**).
+    wizard_panel_steps = ()
+
+    def wizard_exit(self, lb):
+        raise NotImplementedError
+
+    def wizard_url(self, lb, wizard, step):
+        return reverse(
+            f"{self.app}:{self.slug}-listener-wizard",
+            kwargs={"pk": lb.pk, "token": wizard.token, "step": step},
+        )
+
+    def wizard_start_view(self, request, pk):
+        lb = self.get_object(request, pk)
+        if not lb.is_active:
+            messages.error(
+                request, f"The {self.singular} {lb.id} is {lb.status}; wait until it is Active."
+            )
+            return redirect(self.wizard_exit(lb))
+        wizard = WizardState.start(request, self.wizard_kind, lb.pk)
+        return redirect(self.wizard_url(lb, wizard, self.wizard_steps[0][0]))
+
+    def step_handler(self, step):
+        if step == "done":
+            return self.step_finished
+        known = {slug for slug, _ in self.wizard_steps} | set(self.wizard_substeps)
+        if step not in known:
+            raise Http404("No such step.")
+        return getattr(self, "step_" + step.replace("-", "_"))
+
+    def wizard_view(self, request, pk, token, step):
+        lb = self.get_object(request, pk)
+        wizard = WizardState.load(request, self.wizard_kind, lb.pk, token)
+        if wizard is None:
+            messages.error(request, "This listener wizard has expired. Start again.")
+            return redirect(self.wizard_exit(lb))
+        handler = self.step_handler(step)
+        if wizard.done and step != "done":
+            return redirect(self.wizard_url(lb, wizard, "done"))
+        missing = next(
+            (name for name in self.wizard_needs.get(step, ()) if not self.step_done(wizard, name)),
+            None,
+        )
+        if missing:
+            return redirect(self.wizard_url(lb, wizard, missing))
+        return handler(request, lb, wizard)
+
+    def step_done(self, wizard, name):
+        return bool(wizard.get(name))
+
+    def render_step(self, request, lb, wizard, step, **context):
+        current = self.wizard_substeps.get(step, step)
+        context.update(
+            resource=self,
+            product=self.product,
+            obj=lb,
+            wizard=wizard,
+            step=step,
+            steps=[
+                {"slug": slug, "title": title, "current": slug == current, "number": n}
+                for n, (slug, title) in enumerate(self.wizard_steps, start=1)
+            ],
+            data=wizard.data,
+            step_url=lambda s: self.wizard_url(lb, wizard, s),
+            panel=bool(request.htmx) and step in self.wizard_panel_steps,
+        )
+        for slug in [s for s, _ in self.wizard_steps] + list(self.wizard_substeps):
+            context[f"url_{slug.replace('-', '_')}"] = self.wizard_url(lb, wizard, slug)
+        return render(request, self.wizard_template, context)
+
+
 # --- CLB -----------------------------------------------------------------------------------
+
+clb_listener_services = (
+    ("start", "Start", services.clb_listener_start, "The listener {child} was started."),
+    ("stop", "Stop", services.clb_listener_stop, "The listener {child} was stopped."),
+    ("delete", "Delete", services.clb_listener_delete, "The listener {child} was deleted."),
+)
 
 
 def clb_listeners_tab(request, obj):
@@ -65,7 +179,7 @@ CLB_WIZARD_STEPS = [
 CLB_SUBSTEPS = {"my-servers": "servers", "weights": "servers", "done": "confirm"}
 
 
-class ClbInstanceViews(ResourceViews):
+class ClbInstanceViews(ListenerWizard, ResourceViews):
     model = ClbInstance
     app = "loadbalancer"
     slug = "clb-instances"
@@ -121,118 +235,35 @@ class ClbInstanceViews(ResourceViews):
         return services.clb_create(account=acting_account(request), actor=request.user, **data)
 
     member_routes = (
-        ("listeners/create/", "wizard_start_view", "listener-create"),
+        ("listeners/create/", "wizard_start_view", "listener-create", True),
         ("listeners/wizard/<str:token>/<str:step>/", "wizard_view", "listener-wizard"),
-        ("listeners/<int:listener_id>/<str:action>/", "listener_action_view", "listener-action"),
     )
-
-    def listener_action_view(self, request, pk, listener_id, action):
-        clb = self.get_object(request, pk)
-        listener = ClbListener.objects.for_account(acting_account(request)).filter(
-            clb=clb, pk=listener_id
-        )
-        listener = listener.first()
-        service = {
-            "start": services.clb_listener_start,
-            "stop": services.clb_listener_stop,
-            "delete": services.clb_listener_delete,
-        }.get(action)
-        if listener is None or service is None:
-            raise Http404("No such listener or action.")
-        if request.method != "POST":
-            return HttpResponse(status=405)
-        ensure_writable(request)
-        try:
-            service(account=acting_account(request), actor=request.user, listener=listener)
-        except ConsoleError as error:
-            messages.error(request, error.message)
-        else:
-            done = {"start": "started", "stop": "stopped", "delete": "deleted"}[action]
-            messages.success(request, f"The listener {listener} was {done}.")
-        return htmx_redirect(request, self.url("tab", clb, tab="listeners"))
+    member_actions = listener_actions(
+        ClbListener, "clb", "listeners/<int:listener_id>/<str:action>/", clb_listener_services
+    )
 
     # --- the four-step wizard ------------------------------------------------------------
 
-    def wizard_url(self, clb, wizard, step):
-        return reverse(
-            f"{self.app}:{self.slug}-listener-wizard",
-            kwargs={"pk": clb.pk, "token": wizard.token, "step": step},
-        )
+    wizard_kind = "clb-listener"
+    wizard_steps = CLB_WIZARD_STEPS
+    wizard_substeps = CLB_SUBSTEPS
+    wizard_needs = {
+        "servers": ["protocol"],
+        "my-servers": ["protocol"],
+        "weights": ["protocol"],
+        "health": ["protocol", "servers"],
+        "confirm": ["protocol", "servers", "health"],
+    }
+    wizard_template = "loadbalancer/clb_wizard.html"
+    wizard_panel_steps = ("my-servers", "weights")
 
-    def wizard_start_view(self, request, pk):
-        clb = self.get_object(request, pk)
-        ensure_writable(request)
-        if not clb.is_active:
-            messages.error(
-                request, f"The CLB instance {clb.id} is {clb.status}; wait until it is Active."
-            )
-            return redirect(self.url("list"))
-        wizard = WizardState.start(request, "clb-listener", clb.pk)
-        return redirect(self.wizard_url(clb, wizard, "protocol"))
+    def wizard_exit(self, clb):
+        return self.url("list")
 
-    def wizard_view(self, request, pk, token, step):
-        clb = self.get_object(request, pk)
-        wizard = WizardState.load(request, "clb-listener", clb.pk, token)
-        if wizard is None:
-            messages.error(request, "This listener wizard has expired. Start again.")
-            return redirect(self.url("list"))
-        handlers = {
-            "protocol": self.step_protocol,
-            "servers": self.step_servers,
-            "my-servers": self.step_my_servers,
-            "weights": self.step_weights,
-            "health": self.step_health,
-            "confirm": self.step_confirm,
-            "done": self.step_done,
-        }
-        if step not in handlers:
-            raise Http404("No such step.")
-        if wizard.done and step != "done":
-            return redirect(self.wizard_url(clb, wizard, "done"))
-        missing = self.first_missing_step(wizard, step)
-        if missing:
-            return redirect(self.wizard_url(clb, wizard, missing))
-        if request.method == "POST":
-            ensure_writable(request)
-        return handlers[step](request, clb, wizard)
-
-    def first_missing_step(self, wizard, step):
-        needed = {
-            "servers": ["protocol"],
-            "my-servers": ["protocol"],
-            "weights": ["protocol"],
-            "health": ["protocol", "servers"],
-            "confirm": ["protocol", "servers", "health"],
-            "done": [],
-        }.get(step, [])
-        for name in needed:
-            if name == "servers":
-                if not wizard.get("servers") or not wizard.get("servers_done"):
-                    return "servers"
-            elif not wizard.get(name):
-                return name
-        return None
-
-    def render_step(self, request, clb, wizard, step, **context):
-        current = CLB_SUBSTEPS.get(step, step)
-        context.update(
-            resource=self,
-            product=self.product,
-            obj=clb,
-            wizard=wizard,
-            step=step,
-            steps=[
-                {"slug": slug, "title": title, "current": slug == current, "number": n}
-                for n, (slug, title) in enumerate(CLB_WIZARD_STEPS, start=1)
-            ],
-            data=wizard.data,
-            step_url=lambda s: self.wizard_url(clb, wizard, s),
-            # **My Servers** opens as a side panel over the Backend Servers step (under htmx).
-            panel=bool(request.htmx) and step in ("my-servers", "weights"),
-        )
-        for slug, _ in CLB_WIZARD_STEPS + [(s, s) for s in CLB_SUBSTEPS]:
-            context[f"url_{slug.replace('-', '_')}"] = self.wizard_url(clb, wizard, slug)
-        return render(request, "loadbalancer/clb_wizard.html", context)
+    def step_done(self, wizard, name):
+        if name == "servers":
+            return bool(wizard.get("servers") and wizard.get("servers_done"))
+        return super().step_done(wizard, name)
 
     def step_protocol(self, request, clb, wizard):
         form = ClbListenerProtocolForm(
@@ -250,7 +281,10 @@ class ClbInstanceViews(ResourceViews):
         errors = {}
         if request.method == "POST":
             for server in servers:
-                server["port"] = request.POST.get(f"port_{server['id']}", server["port"]).strip()
+                # A re-post may omit a row's port: keep the one already entered (text or number).
+                server["port"] = str(
+                    request.POST.get(f"port_{server['id']}", server["port"])
+                ).strip()
             action = request.POST.get("action", "next")
             if action.startswith("remove:"):
                 servers = [s for s in servers if s["id"] != action.split(":", 1)[1]]
@@ -370,7 +404,7 @@ class ClbInstanceViews(ResourceViews):
                 return redirect(self.wizard_url(clb, wizard, "done"))
         return self.render_step(request, clb, wizard, "confirm")
 
-    def step_done(self, request, clb, wizard):
+    def step_finished(self, request, clb, wizard):
         if not wizard.done:
             return redirect(self.wizard_url(clb, wizard, "confirm"))
         listener = ClbListener.objects.for_account(acting_account(request)).filter(pk=wizard.done)
@@ -378,6 +412,12 @@ class ClbInstanceViews(ResourceViews):
 
 
 # --- ALB -----------------------------------------------------------------------------------
+
+alb_listener_services = (
+    ("start", "Start", services.alb_listener_start, None),
+    ("stop", "Stop", services.alb_listener_stop, None),
+    ("delete", "Delete", services.alb_listener_delete, None),
+)
 
 
 def alb_listeners_tab(request, obj):
@@ -391,7 +431,7 @@ ALB_WIZARD_STEPS = [
 ]
 
 
-class AlbInstanceViews(ResourceViews):
+class AlbInstanceViews(ListenerWizard, ResourceViews):
     model = AlbInstance
     app = "loadbalancer"
     slug = "alb-instances"
@@ -444,131 +484,72 @@ class AlbInstanceViews(ResourceViews):
         )
 
     member_routes = (
-        ("listeners/create/", "wizard_start_view", "listener-create"),
+        ("listeners/create/", "wizard_start_view", "listener-create", True),
         ("listeners/wizard/<str:token>/<str:step>/", "wizard_view", "listener-wizard"),
-        ("listeners/<str:listener_id>/<str:action>/", "listener_action_view", "listener-action"),
+    )
+    member_actions = listener_actions(
+        AlbListener, "alb", "listeners/<str:listener_id>/<str:action>/", alb_listener_services
     )
 
-    def listener_action_view(self, request, pk, listener_id, action):
-        alb = self.get_object(request, pk)
-        listener = (
-            AlbListener.objects.for_account(acting_account(request))
-            .filter(alb=alb, pk=listener_id)
+    wizard_kind = "alb-listener"
+    wizard_steps = ALB_WIZARD_STEPS
+    wizard_substeps = {"done": "confirm"}
+    wizard_needs = {"server-group": ["listener"], "confirm": ["listener", "server-group"]}
+    wizard_template = "loadbalancer/alb_wizard.html"
+
+    def wizard_exit(self, alb):
+        return self.url("tab", alb, tab="listeners")
+
+    def step_listener(self, request, alb, wizard):
+        posted = request.POST if request.method == "POST" else None
+        form = AlbListenerForm(posted, initial=wizard.get("listener"), alb=alb)
+        if posted is not None and form.is_valid():
+            wizard.set("listener", form.cleaned_data)
+            return redirect(self.wizard_url(alb, wizard, "server-group"))
+        return self.render_step(request, alb, wizard, "listener", form=form)
+
+    def step_server_group(self, request, alb, wizard):
+        posted = request.POST if request.method == "POST" else None
+        initial = {"server_group": wizard.get("server-group")}
+        form = AlbServerGroupPickForm(
+            posted, initial=initial, alb=alb, account=acting_account(request)
+        )
+        if posted is not None and form.is_valid():
+            wizard.set("server-group", form.cleaned_data["server_group"].pk)
+            return redirect(self.wizard_url(alb, wizard, "confirm"))
+        return self.render_step(request, alb, wizard, "server-group", form=form)
+
+    def step_confirm(self, request, alb, wizard):
+        account = acting_account(request)
+        group = (
+            AlbServerGroup.objects.for_account(account)
+            .filter(pk=wizard.get("server-group"))
             .first()
         )
-        service = {
-            "start": services.alb_listener_start,
-            "stop": services.alb_listener_stop,
-            "delete": services.alb_listener_delete,
-        }.get(action)
-        if listener is None or service is None:
-            raise Http404("No such listener or action.")
-        if request.method != "POST":
-            return HttpResponse(status=405)
-        ensure_writable(request)
-        try:
-            service(account=acting_account(request), actor=request.user, listener=listener)
-        except ConsoleError as error:
-            messages.error(request, error.message)
-        return htmx_redirect(request, self.url("tab", alb, tab="listeners"))
-
-    def wizard_url(self, alb, wizard, step):
-        return reverse(
-            f"{self.app}:{self.slug}-listener-wizard",
-            kwargs={"pk": alb.pk, "token": wizard.token, "step": step},
-        )
-
-    def wizard_start_view(self, request, pk):
-        alb = self.get_object(request, pk)
-        ensure_writable(request)
-        if not alb.is_active:
-            messages.error(
-                request, f"The ALB instance {alb.id} is {alb.status}; wait until it is Active."
-            )
-            return redirect(self.url("tab", alb, tab="listeners"))
-        wizard = WizardState.start(request, "alb-listener", alb.pk)
-        return redirect(self.wizard_url(alb, wizard, "listener"))
-
-    def wizard_view(self, request, pk, token, step):
-        alb = self.get_object(request, pk)
-        wizard = WizardState.load(request, "alb-listener", alb.pk, token)
-        if wizard is None:
-            messages.error(request, "This listener wizard has expired. Start again.")
-            return redirect(self.url("tab", alb, tab="listeners"))
-        if step not in ("listener", "server-group", "confirm", "done"):
-            raise Http404("No such step.")
-        if wizard.done and step != "done":
-            return redirect(self.wizard_url(alb, wizard, "done"))
-        for needed in ("listener", "server-group")[
-            : {"listener": 0, "server-group": 1, "confirm": 2, "done": 0}[step]
-        ]:
-            if not wizard.get(needed):
-                return redirect(self.wizard_url(alb, wizard, needed))
         if request.method == "POST":
-            ensure_writable(request)
-        account = acting_account(request)
-        posted = request.POST if request.method == "POST" else None
-        context = {}
-        if step == "listener":
-            form = AlbListenerForm(posted, initial=wizard.get("listener"), alb=alb)
-            if posted is not None and form.is_valid():
-                wizard.set("listener", form.cleaned_data)
-                return redirect(self.wizard_url(alb, wizard, "server-group"))
-            context["form"] = form
-        elif step == "server-group":
-            initial = {"server_group": wizard.get("server-group")}
-            form = AlbServerGroupPickForm(posted, initial=initial, alb=alb, account=account)
-            if posted is not None and form.is_valid():
-                wizard.set("server-group", form.cleaned_data["server_group"].pk)
-                return redirect(self.wizard_url(alb, wizard, "confirm"))
-            context["form"] = form
-        elif step == "confirm":
-            group = (
-                AlbServerGroup.objects.for_account(account)
-                .filter(pk=wizard.get("server-group"))
-                .first()
-            )
-            context["server_group"] = group
-            if posted is not None:
-                try:
-                    if group is None:
-                        raise ConsoleError("The server group no longer exists; choose another.")
-                    listener = services.alb_listener_create(
-                        account=account,
-                        actor=request.user,
-                        alb=alb,
-                        server_group=group,
-                        wizard_token=wizard.token,
-                        **wizard.get("listener"),
-                    )
-                except ConsoleError as error:
-                    messages.error(request, error.message)
-                else:
-                    wizard.finish(listener.pk)
-                    return redirect(self.wizard_url(alb, wizard, "done"))
-        elif step == "done":
-            if not wizard.done:
-                return redirect(self.wizard_url(alb, wizard, "confirm"))
-            context["listener"] = (
-                AlbListener.objects.for_account(account).filter(pk=wizard.done).first()
-            )
-        current = "confirm" if step == "done" else step
-        context.update(
-            resource=self,
-            product=self.product,
-            obj=alb,
-            wizard=wizard,
-            step=step,
-            data=wizard.data,
-            steps=[
-                {"slug": s, "title": t, "current": s == current, "number": n}
-                for n, (s, t) in enumerate(ALB_WIZARD_STEPS, start=1)
-            ],
-            url_listener=self.wizard_url(alb, wizard, "listener"),
-            url_server_group=self.wizard_url(alb, wizard, "server-group"),
-            url_confirm=self.wizard_url(alb, wizard, "confirm"),
-        )
-        return render(request, "loadbalancer/alb_wizard.html", context)
+            try:
+                if group is None:
+                    raise ConsoleError("The server group no longer exists; choose another.")
+                listener = services.alb_listener_create(
+                    account=account,
+                    actor=request.user,
+                    alb=alb,
+                    server_group=group,
+                    wizard_token=wizard.token,
+                    **wizard.get("listener"),
+                )
+            except ConsoleError as error:
+                messages.error(request, error.message)
+            else:
+                wizard.finish(listener.pk)
+                return redirect(self.wizard_url(alb, wizard, "done"))
+        return self.render_step(request, alb, wizard, "confirm", server_group=group)
+
+    def step_finished(self, request, alb, wizard):
+        if not wizard.done:
+            return redirect(self.wizard_url(alb, wizard, "confirm"))
+        listener = AlbListener.objects.for_account(acting_account(request)).filter(pk=wizard.done)
+        return self.render_step(request, alb, wizard, "done", listener=listener.first())
 
 
 # --- ALB server groups -----------------------------------------------------------------------
@@ -624,79 +605,36 @@ class ServerGroupViews(ResourceViews):
             account=acting_account(request), actor=request.user, **form.cleaned_data
         )
 
-    member_routes = (
-        ("backends/add/", "add_backends_view", "add-backends"),
-        ("backends/<int:backend_id>/remove/", "remove_backend_view", "remove-backend"),
+    member_actions = (
+        MemberAction(
+            name="add-backends",
+            label="Add Backend Server",
+            route="backends/add/",
+            url_name="add-backends",
+            service=services.server_group_add_backends,
+            kwarg="group",
+            form=lambda data, call: AddBackendsForm(data, group=call.obj, account=call.account),
+            success=lambda call, created: f"{len(created)} backend server(s) are being added.",
+            back="backends",
+            template="loadbalancer/sg_add_backends.html",
+            context=lambda call, form: form.context(),
+        ),
+        MemberAction(
+            name="remove-backend",
+            label="Remove",
+            route="backends/<int:backend_id>/remove/",
+            url_name="remove-backend",
+            service=services.alb_backend_remove,
+            kwarg=None,
+            child=lambda group, account, backend_id: (
+                AlbBackend.objects.for_account(account)
+                .filter(server_group=group, pk=backend_id)
+                .first()
+            ),
+            child_kwarg="backend",
+            back="backends",
+        ),
     )
-
-    def add_backends_view(self, request, pk):
-        """**Add Backend Server**: pick ECS instances of the group's VPC, then port and weight."""
-        group = self.get_object(request, pk)
-        account = acting_account(request)
-        instances = list(
-            EcsInstance.objects.for_account(account)
-            .filter(vpc_id=group.vpc_id)
-            .select_related("zone")
-            .order_by("name", "id")
-        )
-        context = self.base_context(request, obj=group, instances=instances, stage="select")
-        if request.method == "POST":
-            ensure_writable(request)
-            chosen = list(dict.fromkeys(request.POST.getlist("instances")))
-            by_id = {i.pk: i for i in instances}
-            foreign = [i for i in chosen if i not in by_id]
-            if foreign:
-                context["error"] = (
-                    f"The instance {foreign[0]} is not an ECS instance of the server group's "
-                    f"VPC {group.vpc_id}; choose servers from the list."
-                )
-            elif not chosen:
-                context["error"] = "Select at least one server."
-            else:
-                rows = [
-                    {
-                        "instance": by_id[i],
-                        "port": request.POST.get(f"port_{i}", ""),
-                        "weight": request.POST.get(f"weight_{i}", "100"),
-                    }
-                    for i in chosen
-                ]
-                context.update(stage="ports", rows=rows, chosen=chosen)
-                if request.POST.get("stage") == "ports":
-                    try:
-                        services.server_group_add_backends(
-                            account=account,
-                            actor=request.user,
-                            group=group,
-                            servers=[(r["instance"].pk, r["port"], r["weight"]) for r in rows],
-                        )
-                    except ConsoleError as error:
-                        context["error"] = error.message
-                        context["error_field"] = error.field
-                    else:
-                        messages.success(request, f"{len(rows)} backend server(s) are being added.")
-                        return htmx_redirect(request, self.url("tab", group, tab="backends"))
-        return render(request, "loadbalancer/sg_add_backends.html", context)
-
-    def remove_backend_view(self, request, pk, backend_id):
-        group = self.get_object(request, pk)
-        backend = (
-            AlbBackend.objects.for_account(acting_account(request))
-            .filter(server_group=group, pk=backend_id)
-            .first()
-        )
-        if backend is None:
-            raise Http404("No such backend server.")
-        if request.method != "POST":
-            return HttpResponse(status=405)
-        ensure_writable(request)
-        try:
-            services.alb_backend_remove(
-                account=acting_account(request), actor=request.user, backend=backend
-            )
-        except ConsoleError as error:
-            messages.error(request, error.message)
-        return htmx_redirect(request, self.url("tab", group, tab="backends"))
 
 
 clb_instances = ClbInstanceViews()

@@ -20,7 +20,7 @@ from .models import BrowseRecord, SchedulerState
 ATTEMPTS = 5
 
 
-def _same_account(account, *objects):
+def same_account(account, *objects):
     for obj in objects:
         if account is None or obj is None or obj.account_id != account.pk:
             raise ConsoleError("The specified resource does not exist.", code="NotFound")
@@ -51,7 +51,7 @@ def browse(*, account, instance, address, commit=True):
 
     ``address``: what was typed in the address bar. Returns a :class:`dataplane.Outcome`.
     """
-    _same_account(account, instance)
+    same_account(account, instance)
     try:
         parsed = dataplane.parse_address(address)
     except ValueError as error:
@@ -86,7 +86,7 @@ def diagnose(*, account, endpoint, instance, port=80, domain=None):
     Both must be the account's own. Nothing is counted and the scheduler does not move: the
     chosen backend is the one the next request would get.
     """
-    _same_account(account, endpoint, instance)
+    same_account(account, endpoint, instance)
     domains = {endpoint.domain, *endpoint.zones.values_list("domain", flat=True)}
     host = domain if domain in domains else endpoint.domain
     return browse(

@@ -194,13 +194,9 @@ def _load_balancers(clb_ids, alb_ids):
     return lbs
 
 
-def load(*, client, address):
-    """The snapshot for a request from the instance ``client`` (an ``EcsInstance``) to
-    ``address`` (a :class:`dataplane.Address`)."""
-    client = EcsInstance.objects.select_related("vpc__account", "account").get(pk=client.pk)
-    vpc = client.vpc
-    names = {}
-    ips = set()
+def _addresses(address):
+    """The DNS names the request resolves and every IP address it may go to."""
+    names, ips = {}, set()
     if _is_ip(address.host):
         ips.add(address.host)
     else:
@@ -208,37 +204,35 @@ def load(*, client, address):
         if entry is not None:
             names[address.host] = entry
             ips.update(ip for ip, _ in entry.records)
+    return names, ips
 
-    targets = {}
-    endpoints = {}
-    instances = {}
-    clb_ids, alb_ids = set(), set()
-    target_instances = []
-    eni_rows = []
-    if ips:
-        eni_rows = list(
-            EndpointZone.objects.filter(ip__in=ips, vswitch__vpc_id=vpc.pk)
-            .exclude(status__in=ZONE_GONE)
-            .select_related(
-                "zone", "endpoint__account", "endpoint__connection", "endpoint__service__account"
-            )
-        )
-        target_instances = list(
-            EcsInstance.objects.filter(private_ip__in=ips, vpc_id=vpc.pk).select_related("account")
-        )
-        for clb in ClbInstance.objects.filter(address__in=ips, vpc_id=vpc.pk).only("pk", "address"):
-            targets[clb.address] = dp.Target("clb", clb.pk)
-            clb_ids.add(clb.pk)
-        mappings = AlbZoneMapping.objects.filter(address__in=ips, vswitch__vpc_id=vpc.pk)
-        for m in mappings:
-            targets[m.address] = dp.Target("alb", m.alb_id, zone_id=m.zone_id)
-            alb_ids.add(m.alb_id)
 
-    # Endpoints reached, with their services' resources.
-    by_endpoint = {}
-    for row in eni_rows:
-        by_endpoint.setdefault(row.endpoint_id, []).append(row)
-        targets[row.ip] = dp.Target("eni", row.endpoint_id, zone_id=row.zone_id, eni_id=row.eni_id)
+def _reached(ips, vpc):
+    """What answers at ``ips`` in ``vpc``: (ENI rows, instances, targets, CLB IDs, ALB IDs)."""
+    targets, clb_ids, alb_ids = {}, set(), set()
+    if not ips:
+        return [], [], targets, clb_ids, alb_ids
+    eni_rows = list(
+        EndpointZone.objects.filter(ip__in=ips, vswitch__vpc_id=vpc.pk)
+        .exclude(status__in=ZONE_GONE)
+        .select_related(
+            "zone", "endpoint__account", "endpoint__connection", "endpoint__service__account"
+        )
+    )
+    target_instances = list(
+        EcsInstance.objects.filter(private_ip__in=ips, vpc_id=vpc.pk).select_related("account")
+    )
+    for clb in ClbInstance.objects.filter(address__in=ips, vpc_id=vpc.pk).only("pk", "address"):
+        targets[clb.address] = dp.Target("clb", clb.pk)
+        clb_ids.add(clb.pk)
+    for m in AlbZoneMapping.objects.filter(address__in=ips, vswitch__vpc_id=vpc.pk):
+        targets[m.address] = dp.Target("alb", m.alb_id, zone_id=m.zone_id)
+        alb_ids.add(m.alb_id)
+    return eni_rows, target_instances, targets, clb_ids, alb_ids
+
+
+def _service_resources(by_endpoint, clb_ids, alb_ids):
+    """The resources of the services of the endpoints reached; their load balancers join in."""
     service_ids = {rows[0].endpoint.service_id for rows in by_endpoint.values()} - {None}
     resources = {}
     if service_ids:
@@ -247,26 +241,26 @@ def load(*, client, address):
                 dp.ServiceResource(r.zone_id, "clb" if r.clb_id else "alb", r.clb_id or r.alb_id)
             )
             (clb_ids if r.clb_id else alb_ids).add(r.clb_id or r.alb_id)
+    return resources
 
-    # Security groups: the client's, the target instances' and the endpoints' (with rules).
-    instance_ids = [client.pk] + [i.pk for i in target_instances]
-    through = EcsInstance.security_groups.through
-    group_links = {}
-    links = through.objects.filter(ecsinstance_id__in=instance_ids)
-    for instance_id, group_id in links.values_list("ecsinstance_id", "securitygroup_id"):
-        group_links.setdefault(instance_id, []).append(group_id)
-    endpoint_links = {}
-    if by_endpoint:
-        ep_through = Endpoint.security_groups.through
-        rows = ep_through.objects.filter(endpoint_id__in=list(by_endpoint)).values_list(
-            "endpoint_id", "securitygroup_id"
+
+def _links(through, column, ids):
+    """{owner ID: [security group IDs]} through the many-to-many table ``through``."""
+    links = {}
+    if ids:
+        rows = through.objects.filter(**{f"{column}__in": list(ids)}).values_list(
+            column, "securitygroup_id"
         )
-        for endpoint_id, group_id in rows:
-            endpoint_links.setdefault(endpoint_id, []).append(group_id)
-    all_group_ids = {g for ids in (*group_links.values(), *endpoint_links.values()) for g in ids}
+        for owner_id, group_id in rows:
+            links.setdefault(owner_id, []).append(group_id)
+    return links
+
+
+def _groups(group_ids):
+    """The security groups ``group_ids``, with their rules."""
     groups = {}
     for group in (
-        SecurityGroup.objects.filter(pk__in=all_group_ids)
+        SecurityGroup.objects.filter(pk__in=group_ids)
         .select_related("account")
         .prefetch_related("rules")
     ):
@@ -289,54 +283,86 @@ def load(*, client, address):
                 for r in group.rules.all()
             ),
         )
+    return groups
 
-    for instance in target_instances:
-        instances[instance.pk] = instance_data(instance, sorted(group_links.get(instance.pk, ())))
-        targets[instance.private_ip] = dp.Target("instance", instance.pk)
 
-    for endpoint_id, rows in by_endpoint.items():
-        endpoint = rows[0].endpoint
-        service = endpoint.service
-        connection = getattr(endpoint, "connection", None)
-        endpoints[endpoint_id] = dp.Endpoint(
-            id=endpoint.pk,
-            name=endpoint.name,
-            owner=endpoint.account.uid,
-            status=endpoint.status,
-            vpc_id=endpoint.vpc_id,
-            domain=endpoint.domain,
-            service_ref=endpoint.service_ref,
-            enis=tuple(
-                dp.Eni(
-                    id=r.eni_id,
-                    zone_id=r.zone_id,
-                    zone_name=r.zone.name,
-                    ip=r.ip,
-                    domain=r.domain,
-                    status=r.status,
-                )
-                for r in rows
-            ),
-            group_ids=tuple(sorted(endpoint_links.get(endpoint_id, ()))),
-            connection=dp.Connection(connection.pk, connection.status) if connection else None,
-            service=dp.Service(
-                id=service.pk,
-                owner=service.account.uid,
-                status=service.status,
-                zone_affinity=service.zone_affinity,
-                resources=tuple(resources.get(service.pk, ())),
+def _endpoint_data(rows, group_ids, resources):
+    """One endpoint reached (``rows``: its ENIs reached) as the data plane sees it."""
+    endpoint = rows[0].endpoint
+    service = endpoint.service
+    connection = getattr(endpoint, "connection", None)
+    return dp.Endpoint(
+        id=endpoint.pk,
+        name=endpoint.name,
+        owner=endpoint.account.uid,
+        status=endpoint.status,
+        vpc_id=endpoint.vpc_id,
+        domain=endpoint.domain,
+        service_ref=endpoint.service_ref,
+        enis=tuple(
+            dp.Eni(
+                id=r.eni_id,
+                zone_id=r.zone_id,
+                zone_name=r.zone.name,
+                ip=r.ip,
+                domain=r.domain,
+                status=r.status,
             )
-            if service
-            else None,
+            for r in rows
+        ),
+        group_ids=tuple(sorted(group_ids)),
+        connection=dp.Connection(connection.pk, connection.status) if connection else None,
+        service=dp.Service(
+            id=service.pk,
+            owner=service.account.uid,
+            status=service.status,
+            zone_affinity=service.zone_affinity,
+            resources=tuple(resources.get(service.pk, ())),
         )
+        if service
+        else None,
+    )
 
-    lbs = _load_balancers(clb_ids, alb_ids)
+
+def _turns(lbs, address):
     scopes = {li.scope for lb in lbs.values() for li in lb.listeners if li.port == address.port}
     turns = {}
     if scopes:
         for state in SchedulerState.objects.filter(scope__in=scopes):
             turns[state.scope] = dp.SchedulerTurn(state.version, dict(state.current))
+    return turns
 
+
+def load(*, client, address):
+    """The snapshot for a request from the instance ``client`` (an ``EcsInstance``) to
+    ``address`` (a :class:`dataplane.Address`)."""
+    client = EcsInstance.objects.select_related("vpc__account", "account").get(pk=client.pk)
+    vpc = client.vpc
+    names, ips = _addresses(address)
+    eni_rows, target_instances, targets, clb_ids, alb_ids = _reached(ips, vpc)
+
+    # Endpoints reached, with their services' resources.
+    by_endpoint = {}
+    for row in eni_rows:
+        by_endpoint.setdefault(row.endpoint_id, []).append(row)
+        targets[row.ip] = dp.Target("eni", row.endpoint_id, zone_id=row.zone_id, eni_id=row.eni_id)
+    resources = _service_resources(by_endpoint, clb_ids, alb_ids)
+
+    # Security groups: the client's, the target instances' and the endpoints' (with rules).
+    instance_ids = [client.pk] + [i.pk for i in target_instances]
+    group_links = _links(EcsInstance.security_groups.through, "ecsinstance_id", instance_ids)
+    endpoint_links = _links(Endpoint.security_groups.through, "endpoint_id", by_endpoint)
+    groups = _groups({g for ids in (*group_links.values(), *endpoint_links.values()) for g in ids})
+
+    instances = {}
+    for instance in target_instances:
+        instances[instance.pk] = instance_data(instance, sorted(group_links.get(instance.pk, ())))
+        targets[instance.private_ip] = dp.Target("instance", instance.pk)
+    endpoints = {
+        endpoint_id: _endpoint_data(rows, endpoint_links.get(endpoint_id, ()), resources)
+        for endpoint_id, rows in by_endpoint.items()
+    }
+    lbs = _load_balancers(clb_ids, alb_ids)
     return dp.Snapshot(
         client=instance_data(client, sorted(group_links.get(client.pk, ()))),
         vpc=dp.Vpc(vpc.pk, vpc.name, vpc.account.uid, vpc.cidr_block),
@@ -346,5 +372,5 @@ def load(*, client, address):
         instances=instances,
         endpoints=endpoints,
         load_balancers=lbs,
-        turns=turns,
+        turns=_turns(lbs, address),
     )

@@ -523,12 +523,14 @@ class EndpointZoneAddForm(ConsoleForm):
 
     def clean(self):
         data = super().clean()
-        data["zone"] = Zone.objects.filter(region=self.region, pk=data.get("zone") or "").first()
-        if data["zone"] is None:
+        # Locals: add_error() drops the field from cleaned_data.
+        zone = Zone.objects.filter(region=self.region, pk=data.get("zone") or "").first()
+        vswitch = self.scoped(VSwitch).filter(pk=data.get("vswitch") or "").first()
+        data["zone"], data["vswitch"] = zone, vswitch
+        if zone is None:
             self.add_error("zone", "Choose a zone.")
-        data["vswitch"] = self.scoped(VSwitch).filter(pk=data.get("vswitch") or "").first()
-        if data["zone"] is not None and data["vswitch"] is None:
-            self.add_error("vswitch", f"Choose a vSwitch in {data['zone'].name}.")
+        elif vswitch is None:
+            self.add_error("vswitch", f"Choose a vSwitch in {zone.name}.")
         return data
 
 

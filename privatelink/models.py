@@ -8,7 +8,7 @@ provider reads it only through its own service (``EndpointConnection.objects.for
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMField, FSMModelMixin, can_proceed, transition
 
 from console.models import Account, AccountScopedQuerySet, Resource, SecurityGroup, VSwitch, Zone
 from loadbalancer.models import AlbInstance, ClbInstance
@@ -112,12 +112,6 @@ class EndpointService(Resource):
     @transition(field=status, source=Status.DELETING, target=Status.DELETING)
     def finish_delete(self):
         pass
-
-    def after_advance(self, from_state):
-        if from_state == self.Status.DELETING:
-            from .services import endpoint_service_finish_delete
-
-            endpoint_service_finish_delete(service=self)
 
 
 class ServiceResource(models.Model):
@@ -240,14 +234,6 @@ class Endpoint(Resource):
     @transition(field=status, source=Status.DELETING, target=Status.DELETING)
     def finish_delete(self):
         pass
-
-    def after_advance(self, from_state):
-        from . import services
-
-        if from_state == self.Status.DELETING:
-            services.endpoint_finish_delete(endpoint=self)
-        else:
-            services.endpoint_zones_settle(endpoint=self)
 
 
 class EndpointZone(models.Model):
@@ -375,6 +361,19 @@ class EndpointConnection(FSMModelMixin, models.Model):
         """Whether the consumer's page should keep asking: in flux or awaiting the provider."""
         return self.is_transitional or self.status == self.S.DISCONNECTED
 
+    # What the provider may do now: asked of the state machine, never restated.
+    @property
+    def can_allow(self):
+        return can_proceed(self.allow)
+
+    @property
+    def can_deny(self):
+        return can_proceed(self.deny) or can_proceed(self.reject)
+
+    @property
+    def can_change_bandwidth(self):
+        return can_proceed(self.change_bandwidth)
+
     # --- transitions (state only; services lock, record and schedule) ---------------------
 
     @transition(field=status, source=S.DISCONNECTED, target=S.CONNECTING)
@@ -431,11 +430,6 @@ class EndpointConnection(FSMModelMixin, models.Model):
     )
     def service_deleted(self):
         pass
-
-    def after_advance(self, from_state):
-        from . import services
-
-        services.connection_after_advance(connection=self, from_state=from_state)
 
 
 class ConnectionEvent(models.Model):

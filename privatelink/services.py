@@ -5,6 +5,7 @@ worker's follow-up on commit. The provider acts on a connection only through its
 (``service.connections``); the consumer only through its own endpoint.
 """
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -14,8 +15,8 @@ from console import lifecycle
 from console import validators as console_validators
 from console.errors import ConsoleError, DependencyViolation, StateRefused
 from console.ids import generate_id
-from console.models import SecurityGroup, Vpc, VSwitch
-from console.services import _same_account, private_ip_allocate, private_ip_release
+from console.models import Account, Region, SecurityGroup, Vpc, VSwitch, Zone
+from console.services import private_ip_allocate, private_ip_release, same_account
 from loadbalancer.models import AlbInstance, ClbInstance
 
 from . import validators
@@ -32,6 +33,9 @@ from .models import (
     ServiceResource,
     WhitelistEntry,
 )
+
+# Who asks for a change: a console login's user, or None for the system (worker, labs).
+Actor = AbstractBaseUser | None
 
 C = EndpointConnection.Status
 NOT_AUTHORIZED = "The endpoint service does not exist or your account is not authorized to use it."
@@ -51,7 +55,7 @@ def _require_activated(account):
 
 def _owner_of(account, service):
     """Refuse a service of another account (a forged ID): it 'does not exist'."""
-    _same_account(account, service)
+    same_account(account, service)
 
 
 # --- service resources -------------------------------------------------------------------
@@ -96,7 +100,7 @@ def instance_refusal(instance, zone, *, service=None):
 
 
 def _check_resource(account, service_region, resource_type, zone, instance, *, service=None):
-    _same_account(account, instance)
+    same_account(account, instance)
     if zone.region_id != service_region.pk:
         raise ConsoleError(f"Choose zones of {service_region.name}.", field="resources")
     if not zone.supports_privatelink:
@@ -127,15 +131,15 @@ def _resource_row(service, zone, instance):
 @transaction.atomic
 def endpoint_service_create(
     *,
-    account,
-    actor=None,
-    region,
-    resource_type=ResourceType.CLB,
-    resources,
-    auto_accept=False,
-    zone_affinity=False,
-    description="",
-):
+    account: Account,
+    actor: Actor = None,
+    region: Region,
+    resource_type: str = ResourceType.CLB,
+    resources: list[tuple[Zone, ClbInstance | AlbInstance]],
+    auto_accept: bool = False,
+    zone_affinity: bool = False,
+    description: str = "",
+) -> EndpointService:
     """Create an endpoint service: Creating until the worker makes it Active (Available).
 
     ``resources``: ``[(zone, instance)]``, one per zone. The owner's UID is whitelisted.
@@ -178,8 +182,14 @@ def endpoint_service_create(
 
 @transaction.atomic
 def endpoint_service_modify(
-    *, account, actor=None, service, auto_accept=None, zone_affinity=None, description=None
-):
+    *,
+    account: Account,
+    actor: Actor = None,
+    service: EndpointService,
+    auto_accept: bool | None = None,
+    zone_affinity: bool | None = None,
+    description: str | None = None,
+) -> EndpointService:
     """Edit in place; the service is Pending ("Modifying") until the worker applies it."""
     _owner_of(account, service)
     if description is not None:
@@ -211,7 +221,7 @@ def _active_connections(service):
 
 
 @transaction.atomic
-def endpoint_service_delete(*, account, actor=None, service):
+def endpoint_service_delete(*, account: Account, actor: Actor = None, service: EndpointService):
     """Deleting → gone; refused while an endpoint is connected or a resource is attached."""
     _owner_of(account, service)
     locked = lifecycle.lock(EndpointService, service.pk)
@@ -236,7 +246,7 @@ def endpoint_service_delete(*, account, actor=None, service):
     return lifecycle.transition(locked, "delete_service", actor=actor, action="delete")
 
 
-def endpoint_service_finish_delete(*, service):
+def endpoint_service_finish_delete(*, service: EndpointService):
     """The worker's last step: remaining connections become ServiceDeleted, the row goes."""
     for connection in list(service.connections.select_for_update()):
         if can_proceed(connection.service_deleted):
@@ -250,7 +260,14 @@ def endpoint_service_finish_delete(*, service):
 
 
 @transaction.atomic
-def service_resource_add(*, account, actor=None, service, zone, instance):
+def service_resource_add(
+    *,
+    account: Account,
+    actor: Actor = None,
+    service: EndpointService,
+    zone: Zone,
+    instance: ClbInstance | AlbInstance,
+):
     """Add a resource in another zone."""
     _owner_of(account, service)
     locked = lifecycle.lock(EndpointService, service.pk)
@@ -285,7 +302,9 @@ def service_resource_add(*, account, actor=None, service, zone, instance):
 
 
 @transaction.atomic
-def service_resource_remove(*, account, actor=None, service, resource):
+def service_resource_remove(
+    *, account: Account, actor: Actor = None, service: EndpointService, resource: ServiceResource
+):
     """Refused while a connected endpoint has a zone where the resource is."""
     _owner_of(account, service)
     if resource.service_id != service.pk:
@@ -315,7 +334,9 @@ def service_resource_remove(*, account, actor=None, service, resource):
 
 
 @transaction.atomic
-def whitelist_add(*, account, actor=None, service, uids):
+def whitelist_add(
+    *, account: Account, actor: Actor = None, service: EndpointService, uids: list[str]
+):
     """Whitelist account IDs (16 digits); already listed ones are left as they are."""
     _owner_of(account, service)
     uids = validators.account_uids(uids)
@@ -333,7 +354,9 @@ def whitelist_add(*, account, actor=None, service, uids):
 
 
 @transaction.atomic
-def whitelist_remove(*, account, actor=None, service, entry):
+def whitelist_remove(
+    *, account: Account, actor: Actor = None, service: EndpointService, entry: WhitelistEntry
+):
     """New endpoints of that account are refused; existing connections stay as they are."""
     _owner_of(account, service)
     if entry.service_id != service.pk:
@@ -349,7 +372,13 @@ def whitelist_remove(*, account, actor=None, service, entry):
 # --- finding a service to connect to -------------------------------------------------------
 
 
-def endpoint_service_resolve(*, account, region, service_name=None, service_id=None):
+def endpoint_service_resolve(
+    *,
+    account: Account,
+    region: Region,
+    service_name: str | None = None,
+    service_id: str | None = None,
+):
     """The service ``account`` may use, by name or ID; unknown and unauthorised alike refused."""
     queryset = EndpointService.objects.usable_by(account).filter(region=region)
     if service_id:
@@ -428,34 +457,8 @@ def _new_zone(endpoint, service, zone, vswitch):
 
 
 @transaction.atomic
-def endpoint_create(
-    *,
-    account,
-    actor=None,
-    region,
-    name,
-    service,
-    vpc,
-    security_groups,
-    zones,
-    endpoint_type=Endpoint.EndpointType.INTERFACE,
-    description="",
-):
-    """Create an endpoint and its connection request.
-
-    ``service`` comes from :func:`endpoint_service_resolve` (checked again here);
-    ``zones``: ``[(zone, vswitch)]``. Each zone gets an ENI with a free IP of its vSwitch.
-    The connection is Disconnected until the provider allows it, or goes straight on to
-    Connecting → Connected when the service accepts automatically.
-    """
-    _require_activated(account)
-    _same_account(account, vpc, *security_groups, *[v for _, v in zones if v is not None])
-    name = validators.endpoint_name(name)
-    if endpoint_type != Endpoint.EndpointType.INTERFACE:
-        raise ConsoleError(
-            "Only Interface Endpoint is available; choose Interface Endpoint.",
-            field="endpoint_type",
-        )
+def _endpoint_service_for(account, region, service):
+    """The endpoint service, locked, if ``account`` may connect to it now; else a refusal."""
     if service is None or not (
         service.region_id == region.pk and service.whitelist.filter(uid=account.uid).exists()
     ):
@@ -467,6 +470,11 @@ def endpoint_create(
             "it is Available.",
             field="service",
         )
+    return service
+
+
+def _check_endpoint_placement(service, region, vpc, security_groups, zones):
+    """The VPC, security groups and ``[(zone, vswitch)]`` of a new endpoint of ``service``."""
     if vpc.region_id != region.pk:
         raise ConsoleError(f"Choose a VPC of {region.name}.", field="vpc")
     if vpc.status != Vpc.Status.AVAILABLE:
@@ -487,25 +495,10 @@ def endpoint_create(
             )
         seen.add(zone.pk)
         _check_zone(service, vpc, zone, vswitch, zone_ids)
-    endpoint = Endpoint(
-        account=account,
-        region=region,
-        name=name,
-        endpoint_type=endpoint_type,
-        service=service,
-        service_ref=service.id,
-        service_name=service.service_name,
-        vpc=vpc,
-        description=console_validators.description(description),
-    )
-    endpoint.id = generate_id(Endpoint.id_prefix)
-    endpoint.domain = _endpoint_domain(endpoint.id, service)
-    endpoint.save()
-    endpoint.security_groups.set(security_groups)
-    EndpointZone.objects.bulk_create([_new_zone(endpoint, service, z, v) for z, v in zones])
-    lifecycle.record_event(endpoint, "create", actor=actor, to_state=endpoint.status)
-    lifecycle.schedule_advance(endpoint)
 
+
+def _request_connection(endpoint, account, actor, service):
+    """The new endpoint's connection request; allowed at once if the service auto-accepts."""
     connection = EndpointConnection.objects.create(
         endpoint=endpoint,
         account=account,
@@ -526,18 +519,72 @@ def endpoint_create(
             "Accepted automatically: the service accepts connections automatically.",
         )
         lifecycle.schedule_advance(connection)
+    return connection
+
+
+def endpoint_create(
+    *,
+    account: Account,
+    actor: Actor = None,
+    region: Region,
+    name: str,
+    service: EndpointService | None,
+    vpc: Vpc,
+    security_groups: list[SecurityGroup],
+    zones: list[tuple[Zone, VSwitch | None]],
+    endpoint_type: str = Endpoint.EndpointType.INTERFACE,
+    description: str = "",
+) -> Endpoint:
+    """Create an endpoint and its connection request.
+
+    ``service`` comes from :func:`endpoint_service_resolve` (checked again here);
+    ``zones``: ``[(zone, vswitch)]``. Each zone gets an ENI with a free IP of its vSwitch.
+    The connection is Disconnected until the provider allows it, or goes straight on to
+    Connecting → Connected when the service accepts automatically.
+    """
+    _require_activated(account)
+    same_account(account, vpc, *security_groups, *[v for _, v in zones if v is not None])
+    name = validators.endpoint_name(name)
+    if endpoint_type != Endpoint.EndpointType.INTERFACE:
+        raise ConsoleError(
+            "Only Interface Endpoint is available; choose Interface Endpoint.",
+            field="endpoint_type",
+        )
+    service = _endpoint_service_for(account, region, service)
+    _check_endpoint_placement(service, region, vpc, security_groups, zones)
+    endpoint = Endpoint(
+        account=account,
+        region=region,
+        name=name,
+        endpoint_type=endpoint_type,
+        service=service,
+        service_ref=service.id,
+        service_name=service.service_name,
+        vpc=vpc,
+        description=console_validators.description(description),
+    )
+    endpoint.id = generate_id(Endpoint.id_prefix)
+    endpoint.domain = _endpoint_domain(endpoint.id, service)
+    endpoint.save()
+    endpoint.security_groups.set(security_groups)
+    EndpointZone.objects.bulk_create([_new_zone(endpoint, service, z, v) for z, v in zones])
+    lifecycle.record_event(endpoint, "create", actor=actor, to_state=endpoint.status)
+    lifecycle.schedule_advance(endpoint)
+
+    connection = _request_connection(endpoint, account, actor, service)
     _sync_zones(endpoint, connection)
     return endpoint
 
 
-def _require_stable_endpoint(endpoint, what):
+def _require_stable_endpoint(what):
+    """The refusal of a change to an endpoint in flux (it names the endpoint's state)."""
     return lambda e: f"The endpoint {e.id} is {e.status}; wait until it is Active to {what}."
 
 
 @transaction.atomic
-def endpoint_delete(*, account, actor=None, endpoint):
+def endpoint_delete(*, account: Account, actor: Actor = None, endpoint: Endpoint):
     """Any stable state: the endpoint and its connection go Deleting, then disappear."""
-    _same_account(account, endpoint)
+    same_account(account, endpoint)
     locked = lifecycle.transition(
         endpoint,
         "delete_endpoint",
@@ -552,7 +599,7 @@ def endpoint_delete(*, account, actor=None, endpoint):
     return locked
 
 
-def endpoint_finish_delete(*, endpoint):
+def endpoint_finish_delete(*, endpoint: Endpoint):
     """The worker's last step: release the ENIs' addresses, remove everything."""
     eni_ids = list(
         EndpointZone.objects.filter(endpoint_id=endpoint.pk).values_list("eni_id", flat=True)
@@ -562,7 +609,7 @@ def endpoint_finish_delete(*, endpoint):
     Endpoint.objects.filter(pk=endpoint.pk).delete()
 
 
-def endpoint_zones_settle(*, endpoint):
+def endpoint_zones_settle(*, endpoint: Endpoint):
     """After a create or modify step: zones being removed go, the others follow the connection."""
     for zone in endpoint.zones.filter(status=EndpointZone.Status.DELETING):
         if endpoint.status == Endpoint.Status.DELETING:
@@ -573,8 +620,10 @@ def endpoint_zones_settle(*, endpoint):
 
 
 @transaction.atomic
-def endpoint_add_zone(*, account, actor=None, endpoint, zone, vswitch):
-    _same_account(account, endpoint, vswitch)
+def endpoint_add_zone(
+    *, account: Account, actor: Actor = None, endpoint: Endpoint, zone: Zone, vswitch: VSwitch
+):
+    same_account(account, endpoint, vswitch)
     service = endpoint.service
     if service is None:
         raise ConsoleError("The endpoint service no longer exists.", field="zone")
@@ -588,7 +637,7 @@ def endpoint_add_zone(*, account, actor=None, endpoint, zone, vswitch):
         "modify",
         actor=actor,
         action="add zone",
-        refused=_require_stable_endpoint(endpoint, "add a zone"),
+        refused=_require_stable_endpoint("add a zone"),
     )
     row = _new_zone(locked, service, zone, vswitch)
     row.save()
@@ -596,8 +645,10 @@ def endpoint_add_zone(*, account, actor=None, endpoint, zone, vswitch):
 
 
 @transaction.atomic
-def endpoint_remove_zone(*, account, actor=None, endpoint, endpoint_zone):
-    _same_account(account, endpoint)
+def endpoint_remove_zone(
+    *, account: Account, actor: Actor = None, endpoint: Endpoint, endpoint_zone: EndpointZone
+):
+    same_account(account, endpoint)
     if endpoint_zone.endpoint_id != endpoint.pk:
         raise ConsoleError("The specified resource does not exist.", code="NotFound")
     if endpoint.zones.exclude(status=EndpointZone.Status.DELETING).count() <= 1:
@@ -607,14 +658,16 @@ def endpoint_remove_zone(*, account, actor=None, endpoint, endpoint_zone):
         "modify",
         actor=actor,
         action="remove zone",
-        refused=_require_stable_endpoint(endpoint, "remove a zone"),
+        refused=_require_stable_endpoint("remove a zone"),
     )
     EndpointZone.objects.filter(pk=endpoint_zone.pk).update(status=EndpointZone.Status.DELETING)
 
 
 @transaction.atomic
-def endpoint_attach_security_group(*, account, actor=None, endpoint, group):
-    _same_account(account, endpoint, group)
+def endpoint_attach_security_group(
+    *, account: Account, actor: Actor = None, endpoint: Endpoint, group: SecurityGroup
+):
+    same_account(account, endpoint, group)
     current = list(endpoint.security_groups.all())
     if group in current:
         raise ConsoleError(f"The security group {group.id} is already attached.", field="group")
@@ -624,14 +677,16 @@ def endpoint_attach_security_group(*, account, actor=None, endpoint, group):
         "modify",
         actor=actor,
         action="attach security group",
-        refused=_require_stable_endpoint(endpoint, "attach a security group"),
+        refused=_require_stable_endpoint("attach a security group"),
     )
     endpoint.security_groups.add(group)
 
 
 @transaction.atomic
-def endpoint_detach_security_group(*, account, actor=None, endpoint, group):
-    _same_account(account, endpoint, group)
+def endpoint_detach_security_group(
+    *, account: Account, actor: Actor = None, endpoint: Endpoint, group: SecurityGroup
+):
+    same_account(account, endpoint, group)
     groups = list(endpoint.security_groups.all())
     if group not in groups:
         raise ConsoleError("The specified resource does not exist.", code="NotFound")
@@ -642,7 +697,7 @@ def endpoint_detach_security_group(*, account, actor=None, endpoint, group):
         "modify",
         actor=actor,
         action="detach security group",
-        refused=_require_stable_endpoint(endpoint, "detach a security group"),
+        refused=_require_stable_endpoint("detach a security group"),
     )
     endpoint.security_groups.remove(group)
 
@@ -674,7 +729,7 @@ ZONE_FOLLOWS = {
 
 def zone_status_for(endpoint, connection, current):
     """A zone's status from its endpoint's and its connection's."""
-    Z = EndpointZone.Status  # noqa: N806
+    Z = EndpointZone.Status
     if current == Z.DELETING or endpoint.status == Endpoint.Status.DELETING:
         return Z.DELETING
     if current == Z.CREATING and endpoint.status != Endpoint.Status.ACTIVE:
@@ -742,7 +797,14 @@ def connection_refusal(connection, action):
     }[action]
 
 
-def connection_allow(*, account, actor=None, service, connection, auto_allocate=False):
+def connection_allow(
+    *,
+    account: Account,
+    actor: Actor = None,
+    service: EndpointService,
+    connection: EndpointConnection,
+    auto_allocate: bool = False,
+):
     """Allow: Disconnected → Connecting; the worker completes it (→ Connected)."""
 
     def choose(locked):
@@ -761,7 +823,13 @@ def connection_allow(*, account, actor=None, service, connection, auto_allocate=
     )
 
 
-def connection_deny(*, account, actor=None, service, connection):
+def connection_deny(
+    *,
+    account: Account,
+    actor: Actor = None,
+    service: EndpointService,
+    connection: EndpointConnection,
+):
     """Deny: Connected → Disconnecting; a request not yet allowed stays Disconnected."""
     return _provider_transition(
         account=account,
@@ -774,7 +842,14 @@ def connection_deny(*, account, actor=None, service, connection):
     )
 
 
-def connection_change_bandwidth(*, account, actor=None, service, connection, bandwidth):
+def connection_change_bandwidth(
+    *,
+    account: Account,
+    actor: Actor = None,
+    service: EndpointService,
+    connection: EndpointConnection,
+    bandwidth: int | str,
+):
     """Connected → Pending → Connected with the new bandwidth (range by resource type)."""
     low, high = service.bandwidth_range
     bandwidth = validators.bandwidth(bandwidth, low, high)
@@ -791,7 +866,7 @@ def connection_change_bandwidth(*, account, actor=None, service, connection, ban
     )
 
 
-def connection_after_advance(*, connection, from_state):
+def connection_after_advance(*, connection: EndpointConnection, from_state: str):
     """The worker completed a step: record it; zones follow; a deleted endpoint goes."""
     EndpointConnection.objects.filter(pk=connection.pk).update(modified_at=timezone.now())
     if from_state == C.DELETING:
@@ -799,13 +874,6 @@ def connection_after_advance(*, connection, from_state):
         return
     _record(connection, connection.TRANSITIONAL[from_state], None, None, from_state)
     _sync_zones(connection.endpoint, connection)
-
-
-def connection_count_request(*, connection):
-    """One simulated request went through (the provider's Monitor column)."""
-    from django.db.models import F
-
-    EndpointConnection.objects.filter(pk=connection.pk).update(request_count=F("request_count") + 1)
 
 
 # --- what depends on other resources ----------------------------------------------------------
@@ -842,6 +910,25 @@ def _vpc_dependents(vpc):
     return [f"endpoints {', '.join(ids)} are in it"] if ids else []
 
 
+def _service_advanced(service, from_state):
+    if from_state == EndpointService.Status.DELETING:
+        endpoint_service_finish_delete(service=service)
+
+
+def _endpoint_advanced(endpoint, from_state):
+    if from_state == Endpoint.Status.DELETING:
+        endpoint_finish_delete(endpoint=endpoint)
+    else:
+        endpoint_zones_settle(endpoint=endpoint)
+
+
+def _connection_advanced(connection, from_state):
+    connection_after_advance(connection=connection, from_state=from_state)
+
+
+lifecycle.after(EndpointService, _service_advanced)
+lifecycle.after(Endpoint, _endpoint_advanced)
+lifecycle.after(EndpointConnection, _connection_advanced)
 lifecycle.register_delete_guard(ClbInstance, _load_balancer_dependents)
 lifecycle.register_delete_guard(AlbInstance, _load_balancer_dependents)
 lifecycle.register_delete_guard(VSwitch, _vswitch_dependents)

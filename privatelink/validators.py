@@ -42,7 +42,7 @@ def account_uids(value, *, field="uids"):
 def bandwidth(value, low, high, *, field="bandwidth"):
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = None
     if number is None or not low <= number <= high:
         raise ConsoleError(

@@ -8,27 +8,24 @@ owner's UID.
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from console import services as console_services
-from console.errors import ConsoleError
+from console.columns import CREATED, HISTORY, STATUS
 from console.generic import (
     HTMX_STOP_POLLING,
     Column,
+    MemberAction,
     ResourceViews,
     Tab,
     acting_account,
-    ensure_writable,
-    form_error_from,
     htmx_redirect,
     initial_from,
     paginate,
+    safe_next,
+    writes_guarded,
 )
-from console.views import CREATED, HISTORY, STATUS
 
 from . import services
 from .forms import (
@@ -67,14 +64,11 @@ def activation_page(request):
 
 
 @require_POST
+@writes_guarded
 def activate_view(request):
-    ensure_writable(request)
     console_services.account_activate_privatelink(account=acting_account(request))
     messages.success(request, "PrivateLink is activated.")
-    target = request.POST.get("next") or reverse("privatelink:endpoints-list")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("privatelink:endpoints-list")
-    return htmx_redirect(request, target)
+    return htmx_redirect(request, safe_next(request, default="privatelink:endpoints-list"))
 
 
 class PrivateLinkViews(ResourceViews):
@@ -155,6 +149,27 @@ def service_whitelist_tab(request, obj):
     return {"entries": obj.whitelist.all(), "owner_uid": obj.account.uid}
 
 
+CONNECTION_ROUTE = "connections/<str:endpoint_id>/<str:action>/"
+
+
+def provider_connection(service, account, endpoint_id):
+    """A connection through the provider's own service, never by a bare ID."""
+    return service.connections.select_related("endpoint").filter(pk=endpoint_id).first()
+
+
+def allow_form(data, call):
+    form = AllowConnectionForm(data)
+    if call.obj.resource_type != ResourceType.ALB:
+        form.fields.pop("auto_allocate")
+    return form
+
+
+def denied_message(call, result):
+    if result.status == EndpointConnection.Status.DISCONNECTED:
+        return f"The connection request of {call.child.pk} was denied."
+    return f"The connection of {call.child.pk} is being denied."
+
+
 class EndpointServiceViews(PrivateLinkViews):
     model = EndpointService
     slug = "endpoint-services"
@@ -224,16 +239,142 @@ class EndpointServiceViews(PrivateLinkViews):
     # After OK the console shows the Endpoint Service list, where the new service's ID and
     # name appear (the generic create's default).
 
-    member_routes = (
-        ("modify/", "modify_view", "modify"),
-        ("resources/add/", "resource_add_view", "resource-add"),
-        ("resources/<int:resource_id>/remove/", "resource_remove_view", "resource-remove"),
-        ("whitelist/add/", "whitelist_add_view", "whitelist-add"),
-        ("whitelist/<int:entry_id>/remove/", "whitelist_remove_view", "whitelist-remove"),
-        (
-            "connections/<str:endpoint_id>/<str:action>/",
-            "connection_action_view",
-            "connection-action",
+    member_actions = (
+        MemberAction(
+            name="modify",
+            route="modify/",
+            url_name="modify",
+            service=services.endpoint_service_modify,
+            kwarg="service",
+            form=lambda data, call: EndpointServiceModifyForm(data),
+            arguments=lambda call, data: {
+                "auto_accept": data["auto_accept"] == "yes",
+                "zone_affinity": data["zone_affinity"] == "yes",
+                "description": data["description"],
+            },
+            success="The endpoint service {obj.id} is being modified.",
+            template="layout/detail.html",
+            form_name="modify_form",
+            context=lambda call, form: {
+                **service_basic_tab(call.request, call.obj),
+                "tab": call.view.tabs_by_slug["basic"],
+                "modify_form": form,
+                "editing": True,
+            },
+            get_redirects=True,
+            field_errors_only=True,
+        ),
+        MemberAction(
+            name="resource-add",
+            route="resources/add/",
+            url_name="resource-add",
+            service=services.service_resource_add,
+            kwarg="service",
+            form=lambda data, call: ServiceResourceAddForm(
+                data,
+                initial=call.initial,
+                account=call.account,
+                region=call.obj.region,
+                service=call.obj,
+            ),
+            arguments=lambda call, data: {"zone": data["zone"], "instance": data["instance"]},
+            success="The service resource was added.",
+            back="resources",
+            template="privatelink/dialog_form.html",
+            context=lambda call, form: {"dialog_title": "Add Service Resource"},
+        ),
+        MemberAction(
+            name="resource-remove",
+            route="resources/<int:resource_id>/remove/",
+            url_name="resource-remove",
+            service=services.service_resource_remove,
+            kwarg="service",
+            child=lambda service, account, resource_id: service.resources.filter(
+                pk=resource_id
+            ).first(),
+            child_kwarg="resource",
+            success="The service resource in {child.zone.name} was removed.",
+            back="resources",
+        ),
+        MemberAction(
+            name="whitelist-add",
+            route="whitelist/add/",
+            url_name="whitelist-add",
+            service=services.whitelist_add,
+            kwarg="service",
+            form=lambda data, call: WhitelistAddForm(data),
+            success=lambda call, added: (
+                f"{len(added)} account{'s' if len(added) != 1 else ''} added to the whitelist."
+                if added
+                else "Those accounts are already in the whitelist."
+            ),
+            back="whitelist",
+            template="privatelink/dialog_form.html",
+            context=lambda call, form: {"dialog_title": "Add Whitelist Account"},
+        ),
+        MemberAction(
+            name="whitelist-remove",
+            route="whitelist/<int:entry_id>/remove/",
+            url_name="whitelist-remove",
+            service=services.whitelist_remove,
+            kwarg="service",
+            child=lambda service, account, entry_id: service.whitelist.filter(pk=entry_id).first(),
+            child_kwarg="entry",
+            success=(
+                "The account {child.uid} was removed from the whitelist. It can no longer "
+                "create endpoints of this service; its existing connections stay as they are."
+            ),
+            back="whitelist",
+        ),
+        *(
+            MemberAction(
+                route=CONNECTION_ROUTE,
+                url_name="connection-action",
+                kwarg="service",
+                child=provider_connection,
+                child_kwarg="connection",
+                back="connections",
+                **options,
+            )
+            for options in (
+                {
+                    "name": "allow",
+                    "label": "Allow",
+                    "service": services.connection_allow,
+                    "form": allow_form,
+                    "arguments": lambda call, data: {
+                        "auto_allocate": bool(data.get("auto_allocate"))
+                        and call.obj.resource_type == ResourceType.ALB
+                    },
+                    "success": "The connection of {child.pk} is being allowed.",
+                    "template": "privatelink/connection_allow.html",
+                    "context": lambda call, form: {"connection": call.child},
+                    "field_errors_only": True,
+                    "transition": "allow",
+                },
+                {
+                    "name": "deny",
+                    "label": "Deny",
+                    "service": services.connection_deny,
+                    "success": denied_message,
+                },
+                {
+                    "name": "bandwidth",
+                    "label": "Change Bandwidth",
+                    "service": services.connection_change_bandwidth,
+                    "form": lambda data, call: BandwidthForm(
+                        data, service=call.obj, initial={"bandwidth": call.child.bandwidth}
+                    ),
+                    "success": "The bandwidth of the connection of {child.pk} is changing.",
+                    "template": "privatelink/dialog_form.html",
+                    "context": lambda call, form: {
+                        "dialog_title": "Change Bandwidth",
+                        "dialog_intro": f"Endpoint {call.child.pk}: connection bandwidth in Mbps.",
+                    },
+                    "field_errors_only": True,
+                    "transition": "change_bandwidth",
+                },
+            )
         ),
     )
 
@@ -251,244 +392,6 @@ class EndpointServiceViews(PrivateLinkViews):
         context = self.base_context(request, obj=service)
         context.update(service_connections_tab(request, service))
         return render(request, "privatelink/partials/connections_table.html", context)
-
-    # --- Basic information: in-place edits -------------------------------------------------
-
-    def modify_view(self, request, pk):
-        service = self.get_object(request, pk)
-        if request.method != "POST":
-            return redirect(self.url("detail", service))
-        ensure_writable(request)
-        form = EndpointServiceModifyForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.endpoint_service_modify(
-                    account=acting_account(request),
-                    actor=request.user,
-                    service=service,
-                    auto_accept=data["auto_accept"] == "yes",
-                    zone_affinity=data["zone_affinity"] == "yes",
-                    description=data["description"],
-                )
-            except ConsoleError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, f"The endpoint service {service.id} is being modified.")
-                return htmx_redirect(request, self.url("detail", service))
-        else:
-            context = self.base_context(request, obj=service, tab=self.tabs_by_slug["basic"])
-            context.update(service_basic_tab(request, service), modify_form=form, editing=True)
-            return render(request, self.detail_template, context)
-        return htmx_redirect(request, self.url("detail", service))
-
-    # --- Service Resources -------------------------------------------------------------------
-
-    def resource_add_view(self, request, pk):
-        service = self.get_object(request, pk)
-        kwargs = {"account": acting_account(request), "region": service.region, "service": service}
-        if request.method == "POST":
-            ensure_writable(request)
-            form = ServiceResourceAddForm(request.POST, **kwargs)
-            if form.is_valid():
-                try:
-                    services.service_resource_add(
-                        account=acting_account(request),
-                        actor=request.user,
-                        service=service,
-                        zone=form.cleaned_data["zone"],
-                        instance=form.cleaned_data["instance"],
-                    )
-                except ConsoleError as error:
-                    form_error_from(form, error)
-                else:
-                    messages.success(request, "The service resource was added.")
-                    return htmx_redirect(request, self.tab_url(service, "resources"))
-        else:
-            form = ServiceResourceAddForm(initial=request.GET.dict(), **kwargs)
-            if request.htmx and request.GET.get("fragment") == "form":
-                return render(
-                    request, "layout/partials/form_body.html", self.base_context(request, form=form)
-                )
-        context = self.base_context(
-            request,
-            obj=service,
-            form=form,
-            dialog_title="Add Service Resource",
-            back=self.tab_url(service, "resources"),
-        )
-        return render(request, "privatelink/dialog_form.html", context)
-
-    def resource_remove_view(self, request, pk, resource_id):
-        service = self.get_object(request, pk)
-        resource = service.resources.filter(pk=resource_id).first()
-        if resource is None:
-            raise Http404("No such service resource.")
-        if request.method != "POST":
-            return HttpResponse(status=405)
-        ensure_writable(request)
-        try:
-            services.service_resource_remove(
-                account=acting_account(request),
-                actor=request.user,
-                service=service,
-                resource=resource,
-            )
-        except ConsoleError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"The service resource in {resource.zone.name} was removed.")
-        return htmx_redirect(request, self.tab_url(service, "resources"))
-
-    # --- Service Whitelist -------------------------------------------------------------------
-
-    def whitelist_add_view(self, request, pk):
-        service = self.get_object(request, pk)
-        form = WhitelistAddForm(request.POST or None)
-        if request.method == "POST":
-            ensure_writable(request)
-            if form.is_valid():
-                try:
-                    added = services.whitelist_add(
-                        account=acting_account(request),
-                        actor=request.user,
-                        service=service,
-                        uids=form.cleaned_data["uids"],
-                    )
-                except ConsoleError as error:
-                    form.add_error("uids", error.message)
-                else:
-                    count = len(added)
-                    messages.success(
-                        request,
-                        f"{count} account{'s' if count != 1 else ''} added to the whitelist."
-                        if count
-                        else "Those accounts are already in the whitelist.",
-                    )
-                    return htmx_redirect(request, self.tab_url(service, "whitelist"))
-        context = self.base_context(
-            request,
-            obj=service,
-            form=form,
-            dialog_title="Add Whitelist Account",
-            back=self.tab_url(service, "whitelist"),
-        )
-        return render(request, "privatelink/dialog_form.html", context)
-
-    def whitelist_remove_view(self, request, pk, entry_id):
-        service = self.get_object(request, pk)
-        entry = service.whitelist.filter(pk=entry_id).first()
-        if entry is None:
-            raise Http404("No such whitelist entry.")
-        if request.method != "POST":
-            return HttpResponse(status=405)
-        ensure_writable(request)
-        try:
-            services.whitelist_remove(
-                account=acting_account(request), actor=request.user, service=service, entry=entry
-            )
-        except ConsoleError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                f"The account {entry.uid} was removed from the whitelist. It can no longer "
-                "create endpoints of this service; its existing connections stay as they are.",
-            )
-        return htmx_redirect(request, self.tab_url(service, "whitelist"))
-
-    # --- Endpoint Connections ----------------------------------------------------------------
-
-    def connection_action_view(self, request, pk, endpoint_id, action):
-        service = self.get_object(request, pk)
-        # Through the provider's own service, never by a bare ID.
-        connection = service.connections.select_related("endpoint").filter(pk=endpoint_id).first()
-        if connection is None or action not in ("allow", "deny", "bandwidth"):
-            raise Http404("No such endpoint connection.")
-        back = self.tab_url(service, "connections")
-        account = acting_account(request)
-        if action == "allow":
-            form = AllowConnectionForm(request.POST or None)
-            if request.method == "POST":
-                ensure_writable(request)
-                auto_allocate = (
-                    service.resource_type == ResourceType.ALB
-                    and request.POST.get("auto_allocate") == "on"
-                )
-                try:
-                    services.connection_allow(
-                        account=account,
-                        actor=request.user,
-                        service=service,
-                        connection=connection,
-                        auto_allocate=auto_allocate,
-                    )
-                except ConsoleError as error:
-                    messages.error(request, error.message)
-                else:
-                    messages.success(request, f"The connection of {endpoint_id} is being allowed.")
-                return htmx_redirect(request, back)
-            if service.resource_type != ResourceType.ALB:
-                form.fields.pop("auto_allocate")
-            return render(
-                request,
-                "privatelink/connection_allow.html",
-                self.base_context(
-                    request, obj=service, connection=connection, form=form, back=back
-                ),
-            )
-        if action == "deny":
-            if request.method != "POST":
-                return HttpResponse(status=405)
-            ensure_writable(request)
-            try:
-                result = services.connection_deny(
-                    account=account, actor=request.user, service=service, connection=connection
-                )
-            except ConsoleError as error:
-                messages.error(request, error.message)
-            else:
-                if result.status == EndpointConnection.Status.DISCONNECTED:
-                    messages.success(
-                        request, f"The connection request of {endpoint_id} was denied."
-                    )
-                else:
-                    messages.success(request, f"The connection of {endpoint_id} is being denied.")
-            return htmx_redirect(request, back)
-        form = BandwidthForm(
-            request.POST or None, service=service, initial={"bandwidth": connection.bandwidth}
-        )
-        if request.method == "POST":
-            ensure_writable(request)
-            if form.is_valid():
-                try:
-                    services.connection_change_bandwidth(
-                        account=account,
-                        actor=request.user,
-                        service=service,
-                        connection=connection,
-                        bandwidth=form.cleaned_data["bandwidth"],
-                    )
-                except ConsoleError as error:
-                    if error.field == "bandwidth":
-                        form.add_error("bandwidth", error.message)
-                    else:
-                        messages.error(request, error.message)
-                        return htmx_redirect(request, back)
-                else:
-                    messages.success(
-                        request, f"The bandwidth of the connection of {endpoint_id} is changing."
-                    )
-                    return htmx_redirect(request, back)
-        context = self.base_context(
-            request,
-            obj=service,
-            form=form,
-            dialog_title="Change Bandwidth",
-            dialog_intro=f"Endpoint {endpoint_id}: connection bandwidth in Mbps.",
-            back=back,
-        )
-        return render(request, "privatelink/dialog_form.html", context)
 
 
 # --- endpoints (consumer) -------------------------------------------------------------------
@@ -587,9 +490,11 @@ class EndpointViews(PrivateLinkViews):
         return self.url("detail", obj)
 
     def detail_context(self, request, obj):
-        connection = getattr(obj, "_connection_cache", None)
-        if connection is None:
-            connection = EndpointConnection.objects.filter(pk=obj.pk).first()
+        connection = (
+            EndpointConnection.objects.for_consumer(acting_account(request))
+            .filter(pk=obj.pk)
+            .first()
+        )
         return {"connection": connection, "zones_summary": obj.zones.select_related("zone")}
 
     def detail_view(self, request, pk, tab=None):
@@ -617,110 +522,65 @@ class EndpointViews(PrivateLinkViews):
             response.status_code = HTMX_STOP_POLLING
         return response
 
-    member_routes = (
-        ("zones/add/", "zone_add_view", "zone-add"),
-        ("zones/<int:zone_id>/remove/", "zone_remove_view", "zone-remove"),
-        ("security-groups/attach/", "group_attach_view", "group-attach"),
-        ("security-groups/<str:group_id>/detach/", "group_detach_view", "group-detach"),
+    member_actions = (
+        MemberAction(
+            name="zone-add",
+            route="zones/add/",
+            url_name="zone-add",
+            service=services.endpoint_add_zone,
+            kwarg="endpoint",
+            form=lambda data, call: EndpointZoneAddForm(
+                data,
+                initial=call.initial,
+                endpoint=call.obj,
+                account=call.account,
+                region=call.obj.region,
+            ),
+            arguments=lambda call, data: {"zone": data["zone"], "vswitch": data["vswitch"]},
+            success="The zone is being added.",
+            back="zones",
+            template="privatelink/dialog_form.html",
+            context=lambda call, form: {"dialog_title": "Add Zone"},
+        ),
+        MemberAction(
+            name="zone-remove",
+            route="zones/<int:zone_id>/remove/",
+            url_name="zone-remove",
+            service=services.endpoint_remove_zone,
+            kwarg="endpoint",
+            child=lambda endpoint, account, zone_id: endpoint.zones.filter(pk=zone_id).first(),
+            child_kwarg="endpoint_zone",
+            success="The zone {child.zone_id} is being removed.",
+            back="zones",
+        ),
+        MemberAction(
+            name="group-attach",
+            route="security-groups/attach/",
+            url_name="group-attach",
+            service=services.endpoint_attach_security_group,
+            kwarg="endpoint",
+            form=lambda data, call: SecurityGroupAttachForm(
+                data, account=call.account, region=call.obj.region, endpoint=call.obj
+            ),
+            arguments=lambda call, data: {"group": data["group"]},
+            invalid="Choose a security group of the endpoint's VPC.",
+            success="The security group is being attached.",
+            back="security-groups",
+        ),
+        MemberAction(
+            name="group-detach",
+            route="security-groups/<str:group_id>/detach/",
+            url_name="group-detach",
+            service=services.endpoint_detach_security_group,
+            kwarg="endpoint",
+            child=lambda endpoint, account, group_id: endpoint.security_groups.filter(
+                pk=group_id
+            ).first(),
+            child_kwarg="group",
+            success="The security group {child.id} is being detached.",
+            back="security-groups",
+        ),
     )
-
-    def zone_add_view(self, request, pk):
-        endpoint = self.get_object(request, pk)
-        kwargs = {"account": acting_account(request), "region": endpoint.region}
-        if request.method == "POST":
-            ensure_writable(request)
-            form = EndpointZoneAddForm(request.POST, endpoint=endpoint, **kwargs)
-            if form.is_valid():
-                try:
-                    services.endpoint_add_zone(
-                        account=acting_account(request),
-                        actor=request.user,
-                        endpoint=endpoint,
-                        zone=form.cleaned_data["zone"],
-                        vswitch=form.cleaned_data["vswitch"],
-                    )
-                except ConsoleError as error:
-                    form_error_from(form, error)
-                else:
-                    messages.success(request, "The zone is being added.")
-                    return htmx_redirect(request, self.url("tab", endpoint, tab="zones"))
-        else:
-            form = EndpointZoneAddForm(initial=request.GET.dict(), endpoint=endpoint, **kwargs)
-            if request.htmx and request.GET.get("fragment") == "form":
-                return render(
-                    request, "layout/partials/form_body.html", self.base_context(request, form=form)
-                )
-        context = self.base_context(
-            request,
-            obj=endpoint,
-            form=form,
-            dialog_title="Add Zone",
-            back=self.url("tab", endpoint, tab="zones"),
-        )
-        return render(request, "privatelink/dialog_form.html", context)
-
-    def zone_remove_view(self, request, pk, zone_id):
-        endpoint = self.get_object(request, pk)
-        row = endpoint.zones.filter(pk=zone_id).first()
-        if row is None:
-            raise Http404("No such zone.")
-        if request.method != "POST":
-            return HttpResponse(status=405)
-        ensure_writable(request)
-        try:
-            services.endpoint_remove_zone(
-                account=acting_account(request),
-                actor=request.user,
-                endpoint=endpoint,
-                endpoint_zone=row,
-            )
-        except ConsoleError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"The zone {row.zone_id} is being removed.")
-        return htmx_redirect(request, self.url("tab", endpoint, tab="zones"))
-
-    def group_attach_view(self, request, pk):
-        endpoint = self.get_object(request, pk)
-        if request.method != "POST":
-            return HttpResponse(status=405)
-        ensure_writable(request)
-        form = SecurityGroupAttachForm(
-            request.POST, account=acting_account(request), region=endpoint.region, endpoint=endpoint
-        )
-        if form.is_valid():
-            try:
-                services.endpoint_attach_security_group(
-                    account=acting_account(request),
-                    actor=request.user,
-                    endpoint=endpoint,
-                    group=form.cleaned_data["group"],
-                )
-            except ConsoleError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, "The security group is being attached.")
-        else:
-            messages.error(request, "Choose a security group of the endpoint's VPC.")
-        return htmx_redirect(request, self.url("tab", endpoint, tab="security-groups"))
-
-    def group_detach_view(self, request, pk, group_id):
-        endpoint = self.get_object(request, pk)
-        group = endpoint.security_groups.filter(pk=group_id).first()
-        if group is None:
-            raise Http404("No such security group.")
-        if request.method != "POST":
-            return HttpResponse(status=405)
-        ensure_writable(request)
-        try:
-            services.endpoint_detach_security_group(
-                account=acting_account(request), actor=request.user, endpoint=endpoint, group=group
-            )
-        except ConsoleError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"The security group {group.id} is being detached.")
-        return htmx_redirect(request, self.url("tab", endpoint, tab="security-groups"))
 
 
 endpoint_services = EndpointServiceViews()

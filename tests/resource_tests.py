@@ -5,8 +5,8 @@ Subclass :class:`ResourceTests` in a test module and set:
 - ``resource``: the ``ResourceViews`` configuration of the type;
 - ``make(self, account)``: build a settled resource of ``account`` (through services);
 - ``create_data(self, account)``: valid POST data for the create page (or None to skip);
-- ``dropdowns``: ``[(create_page_url, field_name)]`` where another account's object must
-  never be offered;
+- ``dropdowns``: ``[(create_page_url, field_name)]`` where the owner's object is offered and
+  another account's never; or ``no_dropdown``: why no create page offers the type;
 - ``deletable``: whether the type has a Delete.
 """
 
@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 class ResourceTests:
     resource = None
     dropdowns = ()
+    no_dropdown = ""
     deletable = True
 
     def make(self, account):
@@ -154,9 +155,15 @@ class ResourceTests:
         # A search echoes its query; the row and its link must still be absent.
         assert link not in client_b.get(self.list_url(), {"q": obj.pk}).content.decode()
 
-    def test_another_account_never_sees_it_in_a_dropdown(self, client_b, account_a):
+    def test_another_account_never_sees_it_in_a_dropdown(self, client_a, client_b, account_a):
+        if not self.dropdowns:
+            # Offered only on other resources' pages (checked there): say so, or add them.
+            assert self.no_dropdown, "set dropdowns, or no_dropdown to the reason there is none"
+            return
         obj = self.make(account_a)
         for url, _field in self.dropdowns:
+            # The owner is offered it there: the check below can fail.
+            assert obj.pk in client_a.get(url).content.decode(), url
             assert obj.pk not in client_b.get(url).content.decode(), url
 
     def test_instructor_sees_it_read_only(self, instructor_client, account_a):

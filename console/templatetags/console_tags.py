@@ -3,6 +3,7 @@ from urllib.parse import quote
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django_fsm import can_proceed
 
 from console.live import PARAM
 
@@ -64,13 +65,21 @@ def icon(name):
         'stroke="currentColor" stroke-width="1.6" stroke-linecap="round" '
         'stroke-linejoin="round" aria-hidden="true" focusable="false">{}</svg>',
         name,
-        mark_safe(ICONS[name]),  # noqa: S308 (constant markup above)
+        mark_safe(ICONS[name]),
     )
 
 
 @register.simple_tag
 def action_enabled(action, obj):
     return action.enabled(obj)
+
+
+@register.filter
+def can(obj, transition_name):
+    """Whether ``obj``'s fsm transition ``transition_name`` may run now: templates ask the
+    model instead of restating which states allow it."""
+    method = getattr(obj, transition_name, None)
+    return method is not None and can_proceed(method)
 
 
 @register.simple_tag(takes_context=True)

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from factories import PASSWORD
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "network"))
-from net_factories import lab1  # noqa: E402
+from net_factories import lab1
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

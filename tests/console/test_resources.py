@@ -1,5 +1,7 @@
 """List, detail, create, delete and isolation of every base resource type."""
 
+import pytest
+
 from console import views
 from factories import make_instance, make_security_group, make_vpc, make_vswitch
 from resource_tests import ResourceTests
@@ -55,6 +57,7 @@ class TestSecurityGroupPages(ResourceTests):
 
 class TestEcsInstancePages(ResourceTests):
     resource = views.instances
+    no_dropdown = "offered only below a resource: the CLB listener wizard, Add Backend Server"
 
     def make(self, account):
         vpc = make_vpc(account)
@@ -137,3 +140,24 @@ def test_adding_a_rule_through_the_page_shows_errors_beside_fields(client_a, acc
     )
     assert response.status_code == 302
     assert group.rules.filter(direction="ingress", port_from=80).count() == 1
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["javascript:alert(1)", "//evil.example/", "https://evil.example/", "/\\evil.example", "x\x00"],
+)
+def test_an_action_returns_only_to_a_page_of_this_site(client_a, account_a, target):
+    instance = make_instance(account_a, make_vswitch(account_a, make_vpc(account_a)))
+    url = views.instances.url("action", instance, action="stop")
+    response = client_a.post(url, {"next": target})
+    assert response.status_code == 302
+    assert response["Location"] == views.instances.url("detail", instance)
+    instance.refresh_from_db()
+    assert instance.status != "Running"
+
+
+def test_an_action_returns_to_the_page_it_was_posted_from(client_a, account_a):
+    instance = make_instance(account_a, make_vswitch(account_a, make_vpc(account_a)))
+    url = views.instances.url("action", instance, action="stop")
+    response = client_a.post(url, {"next": "/instances/?page=2"})
+    assert response["Location"] == "/instances/?page=2"

@@ -34,6 +34,7 @@ def privileged(account):
 class TestTicketPages(ResourceTests):
     resource = tickets
     deletable = False
+    no_dropdown = "no page offers a ticket in a dropdown"
 
     def make(self, account):
         # Settled: a rejected ticket (so that another one may be submitted).

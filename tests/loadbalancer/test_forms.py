@@ -78,13 +78,21 @@ def test_clb_purchase_rules(client_a, account_a, overrides, field, message):
     assert not ClbInstance.objects.exists()
 
 
-def test_clb_purchase_creates_creating_then_active_with_a_vswitch_address(client_a, account_a):
+def test_clb_purchase_creates_creating_then_active_with_a_vswitch_address(
+    client_a, account_a, django_capture_on_commit_callbacks
+):
     vpc, vswitch, _ = lab1_provider(account_a)
-    response = client_a.post(CLB_URL, clb_data(vpc, vswitch))
+    with django_capture_on_commit_callbacks() as after_commit:
+        response = client_a.post(CLB_URL, clb_data(vpc, vswitch))
     assert response.status_code == 302
     clb = ClbInstance.objects.get()
     assert clb.status == "Creating"  # the worker's step runs after the commit
     assert clb.address == "192.168.20.1" and clb.zone_ids == {"eu-central-1a", "eu-central-1b"}
+    assert after_commit  # the step was enqueued; it runs now (tasks are eager in unit tests)
+    for callback in after_commit:
+        callback()
+    clb.refresh_from_db()
+    assert clb.status == "Active"
 
 
 def test_clb_service_refuses_a_vswitch_outside_the_primary_zone(account_a):

@@ -15,6 +15,7 @@ from resource_tests import ResourceTests
 
 class TestClbPages(ResourceTests):
     resource = views.clb_instances
+    no_dropdown = "offered only as a service resource once a zone is chosen"
 
     def make(self, account):
         count = type(self).__dict__.get("_n", 0) + 1
@@ -44,6 +45,7 @@ class TestClbPages(ResourceTests):
 
 class TestAlbPages(ResourceTests):
     resource = views.alb_instances
+    no_dropdown = "offered only as a service resource once a zone is chosen"
 
     def make(self, account):
         vpc = make_vpc(account, cidr="192.168.0.0/16", region_id="eu-central-1")
@@ -76,6 +78,7 @@ class TestAlbPages(ResourceTests):
 
 class TestServerGroupPages(ResourceTests):
     resource = views.server_groups
+    no_dropdown = "offered only below a resource: the ALB listener wizard"
 
     def make(self, account):
         vpc = make_vpc(account, cidr="192.168.0.0/16")

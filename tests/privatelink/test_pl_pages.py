@@ -49,7 +49,7 @@ class TestEndpointServicePages(ResourceTests):
 
 class TestEndpointPages(ResourceTests):
     resource = views.endpoints
-    dropdowns = []
+    no_dropdown = "no page offers an endpoint in a dropdown"
 
     def make(self, account):
         return make_endpoint(account, make_service(account))

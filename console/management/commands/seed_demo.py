@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         load_catalogue(Region, Zone)
         password = settings.DEMO_PASSWORD
-        User = get_user_model()  # noqa: N806
+        User = get_user_model()
         for username, account_name, role in DEMO_LOGINS:
             account = None
             if account_name:
