@@ -35,7 +35,6 @@ from .models import (
     AlbInstance,
     AlbListener,
     AlbServerGroup,
-    ClbBackend,
     ClbInstance,
     ClbListener,
 )
@@ -225,10 +224,9 @@ class ClbInstanceViews(ListenerWizard, ResourceViews):
     delete_service = staticmethod(services.clb_delete)
 
     def polls(self, obj):
-        """The row also follows new backends until their first probes decide their health."""
-        return obj.is_transitional or any(
-            listener.health_summary == ClbBackend.CHECKING for listener in obj.listeners.all()
-        )
+        """The row follows its listeners' health as long as a health check runs (a stopped
+        backend turns Abnormal on an open list); an unchanged poll costs nothing."""
+        return obj.is_transitional or any(listener.is_checking for listener in obj.listeners.all())
 
     def perform_create(self, request, form):
         data = dict(form.cleaned_data)

@@ -18,7 +18,7 @@ from lb_factories import (
 
 from console import services as console_services
 from factories import settle
-from loadbalancer import health
+from loadbalancer import health, services
 from loadbalancer.models import AlbBackend, ClbBackend
 
 LIST = reverse("loadbalancer:clb-instances-list")
@@ -62,15 +62,22 @@ def test_clb_list_shows_each_listener_checking_then_normal_then_abnormal(
     for _ in range(listener.healthy_threshold):
         health.check_clb_listener(listener.pk)
     row = health_cell(client_a.get(LIST).content.decode(), clb)
-    assert 'data-status="Normal"' in row and "fragment=row" not in row
+    assert 'data-status="Normal"' in row
+    # Still live: the health check goes on, and so does the row.
     response = client_a.get(f"{fragment}?fragment=row", HTTP_HX_REQUEST="true")
-    assert response.status_code == 286  # settled: the row stops polling
+    assert response.status_code == 200 and b'data-status="Normal"' in response.content
 
     settle(console_services.ecs_instance_stop(account=account_a, instance=ecs2))
     for _ in range(listener.unhealthy_threshold):
         health.check_clb_listener(listener.pk)
+    response = client_a.get(f"{fragment}?fragment=row", HTTP_HX_REQUEST="true")
+    assert b'data-status="Abnormal"' in response.content
     row = health_cell(client_a.get(LIST).content.decode(), clb)
     assert 'data-status="Abnormal"' in row
+
+    services.clb_listener_stop(account=account_a, listener=listener)
+    response = client_a.get(f"{fragment}?fragment=row", HTTP_HX_REQUEST="true")
+    assert response.status_code == 286  # no health check runs: the row stops polling
 
 
 def test_clb_list_queries_do_not_grow_with_listeners(client_a, account_a, provider):
