@@ -2,8 +2,6 @@
 
 from django.urls import include, path
 
-from cloudapi.views import root
-
 urlpatterns = [
     path("loadbalancer/", include("loadbalancer.urls")),
     path("privatelink/", include("privatelink.urls")),
@@ -11,6 +9,6 @@ urlpatterns = [
     path("network/", include("network.urls")),
     path("accesskeys/", include("cloudapi.urls")),
     # The API of the official SDKs shares the site root with the console's home page.
-    path("", root, name="root"),
+    path("", include("cloudapi.root_urls")),
     path("", include("console.urls")),
 ]
