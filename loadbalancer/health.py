@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from console import lifecycle
+from console import lifecycle, live
 from console.models import EcsInstance
 
 from .models import AlbBackend, AlbServerGroup, ClbBackend, ClbListener
@@ -101,13 +101,19 @@ def _save(backends, now):
 def _run(backends, config, resource):
     now = timezone.now()
     flips = []
+    shown_changed = set()  # accounts whose pages show a different health now
     for backend in backends:
-        before = backend.health_status
+        before, label = backend.health_status, backend.health_label
         ok, reason = probe(backend)
         after = evaluate(backend, ok, reason, config, now)
         if after:
             flips.append((backend, before, after, reason))
+        if backend.health_label != label:
+            shown_changed.add(backend.account_id)
     _save(backends, now)
+    # Probe results are saved quietly (bulk updates send no signals); a flip records an event,
+    # but Checking → Abnormal is not a flip, so tell live pages here.
+    live.touch(*shown_changed)
     for backend, before, after, reason in flips:
         lifecycle.record_event(
             resource,

@@ -132,3 +132,27 @@ def test_alb_list_offers_create_listener(client_a, account_a):
     create = reverse("loadbalancer:alb-instances-listener-create", kwargs={"pk": alb.pk})
     row = health_cell(body, alb)
     assert f'href="{create}"' in row and ">Create Listener<" in row
+
+
+def test_a_backend_leaving_checking_tells_the_open_pages(
+    account_a, provider, django_capture_on_commit_callbacks
+):
+    """Checking → Abnormal is no flip (no event), yet the list shows it: the probe says so."""
+    from console import live
+
+    vpc, vswitch, (ecs2, _) = provider
+    clb = make_clb(account_a, vpc, vswitch)
+    listener = make_clb_listener(account_a, clb, provider[2])
+    settle(console_services.ecs_instance_stop(account=account_a, instance=ecs2))
+    before = live.versions([account_a.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        health.check_clb_listener(listener.pk)  # one failed probe: ECS2 Checking → Abnormal
+    assert ClbBackend.objects.get(instance=ecs2).health_label == ClbBackend.Health.ABNORMAL
+    assert live.versions([account_a.pk])[0] > before[0]
+    for _ in range(listener.healthy_threshold):  # ECS3 turns Normal (a flip, an event)
+        with django_capture_on_commit_callbacks(execute=True):
+            health.check_clb_listener(listener.pk)
+    before = live.versions([account_a.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        health.check_clb_listener(listener.pk)  # nothing shown changes: the pages stay quiet
+    assert live.versions([account_a.pk]) == before
