@@ -234,6 +234,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loadbalancer.tasks.health_check_tick",
         "schedule": HEALTH_CHECK_TICK,
     },
+    # The API's replay protection forgets nonces past the window.
+    "purge-api-nonces": {"task": "cloudapi.tasks.purge_nonces", "schedule": 300.0},
 }
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-password")
