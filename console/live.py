@@ -8,8 +8,8 @@ accounts (consumer and provider), so its writes bump both.
 A page snapshots the counters it depends on *before* it reads any rows (the acting account's
 counter at the start of every request, extra accounts with :func:`watch`), and its polled
 fragments carry that snapshot as a signed token (``?live=…``). A poll whose token still matches
-the counters is answered ``204 No Content`` by :class:`LiveMiddleware`, before sessions,
-authentication or any database query. Because the snapshot is taken before the rows are read
+the counters is answered ``204 No Content`` by :class:`LiveWSGI` (under the application server)
+or :class:`LiveMiddleware`, before sessions, authentication or any database query. Because the snapshot is taken before the rows are read
 and the counters move only after a write commits, a fragment can never carry a token newer than
 its rows: at worst one extra render.
 

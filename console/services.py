@@ -34,10 +34,6 @@ def same_account(account, *objects):
             raise ConsoleError("The specified resource does not exist.", code="NotFound")
 
 
-# The former private name, for callers not yet moved to the public one.
-_same_account = same_account
-
-
 def _require_available(vpc, field):
     if vpc.status != Vpc.Status.AVAILABLE:
         raise ConsoleError(

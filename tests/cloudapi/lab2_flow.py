@@ -1,18 +1,12 @@
-"""What API tests share: the lab's region and zone, and polling until a state settles."""
+"""What API tests share with the example script: the lab's region and zone, and polling until
+a state settles (taken from ``examples/lab2_sdk.py``, which trainees run as it is)."""
 
-import time
+import importlib.util
+from pathlib import Path
 
-REGION = "eu-central-1"
-ZONE = "eu-central-1b"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lab2_sdk.py"
+_spec = importlib.util.spec_from_file_location("lab2_sdk_example", EXAMPLE)
+example = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(example)
 
-
-def poll(read, done, timeout=60.0, interval=0.2):
-    """Call ``read()`` until ``done(value)``; the value, or an AssertionError naming it."""
-    deadline = time.monotonic() + timeout
-    value = read()
-    while not done(value):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not settled within {timeout}s: {value}")
-        time.sleep(interval)
-        value = read()
-    return value
+REGION, ZONE, poll = example.REGION, example.ZONE, example.poll

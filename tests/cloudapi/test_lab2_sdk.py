@@ -1,10 +1,8 @@
 """All of Lab 2 through the official SDKs with two accounts' keys, a real worker and beat:
 the README's example script, run unchanged against the live server."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+from lab2_flow import example
 from sdk_fixtures import *  # noqa: F403
 
 from cloudapi.models import AccessKey
@@ -14,21 +12,12 @@ from privatelink.models import Endpoint, EndpointConnection, EndpointService
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lab2_sdk.py"
-
-
-def load_example():
-    spec = importlib.util.spec_from_file_location("lab2_sdk", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_lab2_through_the_sdks(celery_beat, api_host, account_a, account_b):
     key_a = AccessKey.objects.create(account=account_a)
     key_b = AccessKey.objects.create(account=account_b)
 
-    result = load_example().main(
+    result = example.main(
         api_host, (key_b.pk, key_b.secret), (key_a.pk, key_a.secret), health_timeout=60
     )
 
