@@ -9,9 +9,9 @@ A page snapshots the counters it depends on *before* it reads any rows (the acti
 counter at the start of every request, extra accounts with :func:`watch`), and its polled
 fragments carry that snapshot as a signed token (``?live=…``). A poll whose token still matches
 the counters is answered ``204 No Content`` by :class:`LiveWSGI` (under the application server)
-or :class:`LiveMiddleware`, before sessions, authentication or any database query. Because the snapshot is taken before the rows are read
-and the counters move only after a write commits, a fragment can never carry a token newer than
-its rows: at worst one extra render.
+or :class:`LiveMiddleware`, before sessions, authentication or any database query. Because the
+snapshot is taken before the rows are read and the counters move only after a write commits, a
+fragment can never carry a token newer than its rows: at worst one extra render.
 
 Redis down: no snapshot, no token, so polls go through to the view and render from the database
 (correct, just not cheap). A token is trusted for ``LIVE_MAX_AGE`` seconds only, so a bump lost
