@@ -3,6 +3,7 @@ while the rest keep serving, and SIGTERM stops every process."""
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -61,6 +62,9 @@ class Stack:
             RUN_DIR=str(tmp / "run"),
             WEB_CONCURRENCY="2",
             WORKER_CONCURRENCY="1",
+            # What the children put in the temporary folder (a killed worker cannot clean up
+            # its pool's) goes with the rest.
+            TMPDIR=str(tmp),
         )
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
@@ -118,7 +122,9 @@ class Stack:
 
 
 @pytest.fixture
-def stack():
+def stack(request):
+    """The stack in its own temporary folder (database, Redis's data, logs, static files),
+    removed afterwards unless the test failed: each run would otherwise leave a few MB."""
     tmp = Path(tempfile.mkdtemp(prefix="test-class-server-"))
     stack = Stack(tmp)
     try:
@@ -132,6 +138,12 @@ def stack():
     finally:
         if stack.proc.poll() is None:
             stack.kill()
+        failed = any(
+            getattr(getattr(request.node, f"rep_{when}", None), "failed", False)
+            for when in ("setup", "call")
+        )
+        if not failed:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def restarted(stack, name, old_pid):
