@@ -25,5 +25,5 @@ bench: setup
 	scripts/bench.sh $(ARGS)
 
 clean:
-	rm -rf .run staticfiles test-artifacts .pytest_cache .ruff_cache .test-db.sqlite3*
+	rm -rf .run staticfiles test-artifacts .pytest_cache .ruff_cache .hypothesis .test-db.sqlite3*
 	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +
