@@ -179,6 +179,10 @@ class IdempotencyKey(models.Model):
         return f"{self.key} → {self.resource_id}"
 
 
+# The actor label of what nobody asked for (the worker, the reconciler, a lab set-up).
+SYSTEM_ACTOR = "system"
+
+
 class Event(models.Model):
     """A recorded state change or action: who, when, from, to."""
 
@@ -192,6 +196,11 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     actor_label = models.CharField(max_length=64, blank=True)
+    # The account on whose behalf the actor acted, when it matters to another account (a
+    # provider acting on a consumer's connection); no account: the system did it.
+    actor_account = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     message = models.CharField(max_length=512, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -200,8 +209,19 @@ class Event(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.resource_id} {self.action} {self.from_state}→{self.to_state}"
+
+    def actor_for(self, account: "Account | None") -> str:
+        """Who did it, as the viewer ``account`` may see it.
+
+        Another account's logins and access keys are never shown, only its UID.
+        """
+        if self.actor_account_id is None:
+            return "System"
+        if account is not None and self.actor_account_id == account.pk:
+            return "Current Account" if self.actor_label == SYSTEM_ACTOR else self.actor_label
+        return f"Account {self.actor_account.uid}"
 
 
 class Vpc(Resource):
