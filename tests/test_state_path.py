@@ -113,3 +113,28 @@ def test_the_scan_sees_each_way_of_writing_a_state():
         # The same call in privatelink/services.py is a many-to-many's, listed as such.
         "endpoint.security_groups.remove()",
     ]
+
+
+ANNOTATED = [
+    "console/lifecycle.py",
+    "console/tasks.py",
+    "console/models.py",
+    "privatelink/models.py",
+    "privatelink/services.py",
+]
+
+
+def test_the_state_path_is_annotated():
+    """Every parameter (but self and cls) and every return of these modules is annotated."""
+    missing = []
+    for name in ANNOTATED:
+        for node in ast.walk(ast.parse((ROOT / name).read_text())):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            args = node.args
+            params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+            params += [a for a in (args.vararg, args.kwarg) if a is not None]
+            bare = [a.arg for a in params if a.annotation is None and a.arg not in ("self", "cls")]
+            if bare or node.returns is None:
+                missing.append(f"{name}:{node.lineno} {node.name} {bare or '-> ?'}")
+    assert missing == []
