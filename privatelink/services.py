@@ -261,7 +261,8 @@ def endpoint_service_delete(
 def endpoint_service_finish_delete(*, service: EndpointService) -> None:
     """The worker's last step, before the row goes: remaining connections become
     ServiceDeleted (a connection being deleted with its endpoint just goes on)."""
-    for connection in list(service.connections.all()):
+    # Locked first: a connection that changed meanwhile is judged in its current state.
+    for connection in list(service.connections.select_for_update()):
         if can_proceed(connection.service_deleted):
             lifecycle.transition(connection, "service_deleted", action="service deleted")
 
