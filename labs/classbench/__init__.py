@@ -3,6 +3,7 @@ real stack, started as ``make run`` starts it. See ``run`` for the phases and wh
 """
 
 import os
+import re
 import signal
 import statistics
 import threading
@@ -27,6 +28,7 @@ class Sampler(threading.Thread):
         self.stack = stack
         self.first, self.last, self.rss, self.roles = {}, {}, {}, {}
         self.stopped = threading.Event()
+        self.series = []  # (monotonic, CPU seconds of the web processes so far), each second
 
     def sample(self):
         for role, process in self.stack.processes():
@@ -52,8 +54,13 @@ class Sampler(threading.Thread):
         )
 
     def run(self):
+        self.series.append((time.monotonic(), self.web_cpu()))
         while not self.stopped.wait(1.0):
             self.sample()
+            self.series.append((time.monotonic(), self.web_cpu()))
+
+    def web_cpu(self):
+        return sum(cpu for pid, cpu in self.last.items() if self.roles.get(pid) == "web")
 
 
 def percentile(values, pct):
@@ -142,6 +149,7 @@ def run(
     web_servers=1,
     workers=1,
     chaos=False,
+    keep_log=None,
     log=print,
 ):
     """Start the stack, the class, the trainees; returns the figures ``report`` prints."""
@@ -160,6 +168,8 @@ def run(
         log(f"the stack's output (tail):\n{stack.log_tail()}")
         raise
     finally:
+        if keep_log:
+            stack.save_log(keep_log)
         stack.close()
 
 
@@ -180,6 +190,7 @@ def _measure(stack, trainees, duration, password, chaos, log):
     sampler.start()
     recorder = Recorder()
     gate = threading.Barrier(trainees + 1)
+    client_cpu = time.process_time()
     started = time.monotonic() + 0.05
     stop_at = started + duration
     crowd = [
@@ -195,6 +206,9 @@ def _measure(stack, trainees, duration, password, chaos, log):
     sampler.sample()
     figures = _figures(recorder, crowd, duration, sampler, stack, kills)
     figures["class_seconds"] = class_seconds
+    figures["started"] = started
+    figures["client_cpu"] = time.process_time() - client_cpu
+    figures["web_series"] = list(sampler.series)
     log("measuring the idle cost of one open page…")
     figures["idle"] = idle_cost(stack, sampler, stack.urls[0], logins[0])
     sampler.stopped.set()
@@ -205,8 +219,8 @@ def _figures(recorder, crowd, duration, sampler, stack, kills):
     samples = list(recorder.samples)
     login_times = [t.logged_in_after for t in crowd if t.logged_in_after is not None]
     by_kind = {}
-    for _, kind, seconds, _, _ in samples:
-        by_kind.setdefault(kind, []).append(seconds * 1000)
+    for sample in samples:
+        by_kind.setdefault(sample[1], []).append(sample[2] * 1000)
     errors = [s for s in samples if s[4]]
     processes = []
     for pid, role in sorted(sampler.roles.items(), key=lambda item: (item[1], item[0])):
@@ -218,6 +232,7 @@ def _figures(recorder, crowd, duration, sampler, stack, kills):
         "login_ms": [x * 1000 for x in login_times],
         "by_kind": by_kind,
         "all_ms": [s[2] * 1000 for s in samples],
+        "samples": samples,
         "errors": errors,
         "refused": list(recorder.refused),
         "requests": len(samples),
@@ -257,11 +272,13 @@ def report(figures, write):
         )
     write(f"VPCs created: {figures['created']}; forms refused: {len(figures['refused'])}")
     write(f"errors: {len(figures['errors'])}")
-    for _, kind, _, _, error in figures["errors"][:10]:
-        write(f"  {kind}: {error}")
+    for sample in figures["errors"][:10]:
+        write(f"  {sample[1]}: {sample[4]}")
     for role, pid, in_flight, errors in figures["kills"]:
         write(f"chaos: {role} (pid {pid}) killed with {in_flight} in flight: {errors} errors")
     _report_processes(figures, write)
+    _report_windows(figures, write)
+    _report_paths(figures, write)
     idle, background, polls = figures["idle"]
     write(
         f"idle page: {idle:.2f} ms server CPU per second ({polls:.2f} polls/s; "
@@ -278,6 +295,62 @@ def _report_processes(figures, write):
         write(f"  {role:<11} pid {pid:<8} CPU {cpu:7.1f} s ({cpu / duration:5.0%})  {rss:6.0f} MB")
     total = sum(p[2] for p in figures["processes"])
     write(f"  {'all':<11} {'':<12} CPU {total:7.1f} s ({total / duration:5.0%})")
+
+
+def _report_windows(figures, write, width=10.0):
+    """Request percentiles per window of ``width`` seconds since the trainees set off: does
+    the tail belong to the first seconds (everyone logging in at once) or to the whole run?"""
+    windows = {}
+    for start, _, seconds, *_ in figures["samples"]:
+        windows.setdefault(int(max(0.0, start - figures["started"]) // width), []).append(seconds)
+    cpus = os.cpu_count() or 1
+    write(
+        f"requests per {width:.0f} s window (from the trainees' start), and the web processes' "
+        f"CPU in it (share of {cpus} CPUs):"
+    )
+    for window, values in sorted(windows.items()):
+        ms = [v * 1000 for v in values]
+        slow = sum(1 for v in ms if v > TARGETS["p95_ms"])
+        cpu = _web_cpu_between(figures, window * width, (window + 1) * width)
+        write(
+            f"  {window * width:4.0f}-{(window + 1) * width:<4.0f} s {len(ms):>5} requests  "
+            f"p50 {percentile(ms, 50):>5.0f}  p95 {percentile(ms, 95):>5.0f}  "
+            f"p99 {percentile(ms, 99):>5.0f} ms  over {TARGETS['p95_ms']:.0f} ms: {slow:>4}  "
+            f"web CPU {cpu:5.1f} s ({cpu / width / cpus:4.0%})"
+        )
+
+
+def _web_cpu_between(figures, start, end):
+    """Web CPU seconds between two offsets from the start (the sampler's 1 s resolution)."""
+    started, series = figures["started"], figures["web_series"]
+
+    def at(offset):
+        before = [cpu for t, cpu in series if t <= started + offset]
+        return before[-1] if before else (series[0][1] if series else 0.0)
+
+    return max(0.0, at(end) - at(start))
+
+
+# Numbers and resource IDs (vpc-4gy9kq3ri2r3z50y1) fold into one row per kind of page.
+ID = re.compile(r"/(\d+|[a-z]+-[a-z0-9]{12,})(?=/|$)")
+
+
+def _report_paths(figures, write, top=12):
+    """Request percentiles per URL (IDs folded to ``<n>``), the slowest tails first, and
+    the CPU the benchmark's own threads used (they share the machine with the server)."""
+    paths = {}
+    for _, kind, seconds, _, _, path in figures["samples"]:
+        paths.setdefault((kind, ID.sub("/<n>", path)), []).append(seconds * 1000)
+    write("requests per URL (slowest p95 first):")
+    ranked = sorted(paths.items(), key=lambda item: -percentile(item[1], 95))
+    for (kind, path), ms in ranked[:top]:
+        slow = sum(1 for v in ms if v > TARGETS["p95_ms"])
+        write(
+            f"  {kind:<5} {path:<44} {len(ms):>5}  p50 {percentile(ms, 50):>5.0f}  "
+            f"p95 {percentile(ms, 95):>5.0f}  max {max(ms):>5.0f} ms  over: {slow}"
+        )
+    cpu = figures["client_cpu"]
+    write(f"benchmark client CPU: {cpu:.1f} s ({cpu / figures['duration']:.0%} of one CPU)")
 
 
 def _report_targets(figures, last_login, idle, write):
