@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .models import Region
+from .middleware import regions
 from .navigation import navigation
 
 
@@ -8,7 +8,7 @@ def console(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     return {
-        "regions": Region.objects.all(),
+        "regions": regions(),
         "current_region": request.region,
         "acting_account": request.account,
         "login": request.login,

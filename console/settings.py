@@ -182,7 +182,8 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# cached_db, except that a login writes its session once, not twice (console/sessions.py).
+SESSION_ENGINE = "console.sessions"
 CELERY_BROKER_URL = REDIS_URL
 # Where failed logins are counted (console/throttle.py); the same Redis unless set.
 LOGIN_THROTTLE_REDIS_URL = os.environ.get("LOGIN_THROTTLE_REDIS_URL") or REDIS_URL

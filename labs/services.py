@@ -299,13 +299,27 @@ def run_for_request(request):
     return request.lab_run
 
 
+def _runs_of(account_id):
+    return LabRun.objects.filter(Q(account_a=account_id) | Q(account_b=account_id)).order_by(
+        "-started_at"
+    )
+
+
 def run_for_account(account):
     """The lab run an account belongs to, if any."""
     if account is None:
         return None
     return (
-        LabRun.objects.filter(Q(account_a=account) | Q(account_b=account))
+        _runs_of(account.pk)
         .select_related("account_a", "account_b", "started_by", "partner")
-        .order_by("-started_at")
         .first()
     )
+
+
+def lab_for_user(user):
+    """The lab (its key) of the run the user's account belongs to, if any: two small queries,
+    for a login, where the whole run with its accounts and users is not needed."""
+    account_id = Login.objects.filter(user=user).values_list("account_id", flat=True).first()
+    if account_id is None:
+        return None
+    return _runs_of(account_id).values_list("lab", flat=True).first()
