@@ -318,6 +318,11 @@ def _report_windows(figures, write, width=10.0):
             f"p99 {percentile(ms, 99):>5.0f} ms  over {TARGETS['p95_ms']:.0f} ms: {slow:>4}  "
             f"web CPU {cpu:5.1f} s ({cpu / width / cpus:4.0%})"
         )
+    later = [v * 1000 for w, values in windows.items() if w > 0 for v in values]
+    write(
+        f"  after the first {width:.0f} s: {len(later)} requests, "
+        f"p95 {percentile(later, 95):.0f} ms, p99 {percentile(later, 99):.0f} ms"
+    )
 
 
 def _web_cpu_between(figures, start, end):
