@@ -1,5 +1,7 @@
 """Lab pages: start a lab, the live lab panel, classes for instructors, reset."""
 
+import hmac
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -196,11 +198,21 @@ def _may_manage_keys(request, account):
     return account.pk == request.account.pk or account in request.switchable_accounts
 
 
-def _api_access_context(request, run, new=None):
-    """Each lab account's AccessKeys (IDs and status), and the command of the lab's script."""
-    keys = {}
+def _api_access_context(request, run, new=None, shown=()):
+    """Each lab account's AccessKeys (IDs and status), and the command of the lab's script.
+
+    ``shown``: "ID:secret" pairs this page already shows (made by earlier presses of Create
+    AccessKey on it, sent back by the form): they stay in the command, so that making both
+    accounts' keys gives one complete command; a reload forgets them.
+    """
+    keys, known = {}, {}
+    claimed = dict(pair.split(":", 1) for pair in shown if ":" in pair)
+    if new:
+        claimed[new["id"]] = new["secret"]
     for key in AccessKey.objects.filter(account__in=run.accounts).order_by("created_at", "id"):
         keys.setdefault(key.account_id, []).append(key)
+        if key.pk in claimed and hmac.compare_digest(claimed[key.pk], key.secret):
+            known[key.pk] = key.secret
     host = request.get_host()
     sections, command = [], [f"ENDPOINT={host}", "USE_LAB=1"]
     for role, account in (("A", run.account_a), ("B", run.account_b)):
@@ -218,13 +230,19 @@ def _api_access_context(request, run, new=None):
         )
         enabled = next((k for k in own if k.enabled), None)
         prefix = run.definition.api_env.get(role, role)
-        secret = new["secret"] if enabled and new and new["id"] == enabled.pk else None
+        secret = known.get(enabled.pk) if enabled else None
         command += [
             f"{prefix}_KEY={enabled.pk if enabled else '<AccessKey ID>'}",
             f"{prefix}_SECRET={secret or '<AccessKey Secret>'}",
         ]
     command.append(f".venv/bin/python {run.definition.api_script}")
-    return {"run": run, "sections": sections, "new_key": new, "command": " ".join(command)}
+    return {
+        "run": run,
+        "sections": sections,
+        "new_key": new,
+        "shown": [f"{pk}:{secret}" for pk, secret in known.items()],
+        "command": " ".join(command),
+    }
 
 
 def _api_run(request):
@@ -239,7 +257,8 @@ def api_access(request, error=""):
     secret shown once)."""
     run = _api_run(request)
     new = request.session.pop(API_SECRET, None)
-    context = {**_api_access_context(request, run, new), "error": error}
+    shown = request.POST.getlist("shown")[: 2 * AccessKey.MAX_PER_ACCOUNT]
+    context = {**_api_access_context(request, run, new, shown), "error": error}
     return render(request, "labs/partials/api_access.html", context)
 
 

@@ -116,3 +116,22 @@ def test_instructor_sees_the_keys_and_makes_none(catalogue, instructor_client):
     assert "Create AccessKey" not in html
     assert create(instructor_client, run.account_a).status_code == 403
     assert AccessKey.objects.count() == 1
+
+
+def test_making_both_keys_on_one_page_gives_one_complete_command(catalogue):
+    run, client = start()
+    create(client, run.account_a)
+    key_a = AccessKey.objects.get(account=run.account_a)
+    html = create(client, run.account_b, data={"shown": [f"{key_a.pk}:{key_a.secret}"]})
+    html = html.content.decode()
+    key_b = AccessKey.objects.get(account=run.account_b)
+    assert f"CONSUMER_KEY={key_a.pk} CONSUMER_SECRET={key_a.secret}" in html
+    assert f"PROVIDER_KEY={key_b.pk} PROVIDER_SECRET={key_b.secret}" in html
+    # Only the secrets the page really showed: a wrong one is not repeated.
+    html = client.post(
+        f"/labs/panel/api/{run.account_b.pk}/create/",
+        {"shown": [f"{key_a.pk}:not-the-secret"]},
+        headers=HTMX,
+    ).content.decode()
+    assert "not-the-secret" not in html
+    assert f"CONSUMER_KEY={key_a.pk} CONSUMER_SECRET=&lt;AccessKey Secret&gt;" in html
