@@ -7,7 +7,7 @@ owner's UID.
 """
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
@@ -21,7 +21,6 @@ from console.generic import (
     Tab,
     acting_account,
     htmx_redirect,
-    initial_from,
     paginate,
     safe_next,
     writes_guarded,
@@ -40,12 +39,12 @@ from .forms import (
     WhitelistAddForm,
 )
 from .models import (
-    ConnectionEvent,
     Endpoint,
     EndpointConnection,
     EndpointService,
     EndpointZone,
     ResourceType,
+    load_histories,
 )
 
 ACTIONS = Column("Actions", template="layout/partials/actions_cell.html")
@@ -75,26 +74,10 @@ class PrivateLinkViews(ResourceViews):
     app = "privatelink"
     product = "PrivateLink"
 
-    form_body_template = "layout/partials/form_body.html"
+    stylesheet = "privatelink/partials/css.html"
 
     def gate(self, request):
         return activation_page(request)
-
-    def create_view(self, request):
-        if request.method != "POST" and request.htmx and request.GET.get("fragment") == "form":
-            # A dependent field changed or a row was added: re-render the rows form, no errors.
-            form = self.form_class(initial=initial_from(request.GET), **self.form_kwargs(request))
-            return render(request, self.form_body_template, self.base_context(request, form=form))
-        return super().create_view(request)
-
-
-def connection_history(connection, account):
-    return [(event, event.actor_for(account)) for event in connection.events.all()]
-
-
-EVENTS_PREFETCH = Prefetch(
-    "events", queryset=ConnectionEvent.objects.select_related("actor", "actor_account")
-)
 
 
 # --- endpoint services (provider) ----------------------------------------------------------
@@ -127,7 +110,7 @@ def service_resources_tab(request, obj):
 def provider_connections(service):
     return (
         service.connections.select_related("endpoint", "account")
-        .prefetch_related("endpoint__zones__zone", EVENTS_PREFETCH)
+        .prefetch_related("endpoint__zones__zone")
         .order_by("-created_at", "pk")
     )
 
@@ -137,8 +120,9 @@ def service_connections_tab(request, obj):
     account = acting_account(request)
     pages = paginate(request, provider_connections(obj), count=obj.connections.all())
     connections = pages["page"].object_list
+    load_histories(connections)
     for connection in connections:
-        connection.history = connection_history(connection, account)
+        connection.history = connection.history_for(account)
         connection.owner_label = (
             "Current Account" if connection.account_id == account.pk else connection.account.uid
         )
@@ -177,7 +161,6 @@ class EndpointServiceViews(PrivateLinkViews):
     title = "Endpoint Service"
     create_label = "Create Endpoint Service"
     form_class = EndpointServiceForm
-    form_template = "privatelink/endpoint_service_form.html"
     form_body_template = "privatelink/partials/service_form_body.html"
     search_fields = ("id", "service_name", "description")
     columns = (
@@ -408,12 +391,9 @@ def endpoint_groups_tab(request, obj):
 
 def endpoint_connection_tab(request, obj):
     connection = (
-        EndpointConnection.objects.for_consumer(acting_account(request))
-        .filter(pk=obj.pk)
-        .prefetch_related(EVENTS_PREFETCH)
-        .first()
+        EndpointConnection.objects.for_consumer(acting_account(request)).filter(pk=obj.pk).first()
     )
-    history = connection_history(connection, acting_account(request)) if connection else []
+    history = connection.history_for(acting_account(request)) if connection else []
     return {"connection": connection, "history": history}
 
 
@@ -424,7 +404,6 @@ class EndpointViews(PrivateLinkViews):
     title = "Endpoints"
     create_label = "Create Endpoint"
     form_class = EndpointForm
-    form_template = "privatelink/endpoint_form.html"
     form_body_template = "privatelink/partials/endpoint_form_body.html"
     detail_template = "privatelink/endpoint_detail.html"
     search_fields = ("id", "name", "domain", "service_name")
