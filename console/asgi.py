@@ -9,6 +9,7 @@ bounded pool of threads, as under gthread.
 import asyncio
 import logging
 import os
+import signal
 import weakref
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
@@ -128,7 +129,19 @@ application = Application(wsgi_application, threads=int(os.environ.get("WEB_THRE
 
 
 class Worker(UvicornWorker):
-    """gunicorn's uvicorn worker; on stop, open event streams are cut after a few seconds
-    (their pages reconnect elsewhere) instead of holding the stop for the graceful timeout."""
+    """gunicorn's uvicorn worker, with two changes. On stop, open event streams are cut after
+    a few seconds (their pages reconnect) instead of holding the stop for the graceful
+    timeout. And, like gunicorn's own workers, it stops when its master has died (killed), so
+    the master that replaces it can listen on the port."""
 
-    CONFIG_KWARGS = {**UvicornWorker.CONFIG_KWARGS, "timeout_graceful_shutdown": 3}
+    CONFIG_KWARGS = {
+        **UvicornWorker.CONFIG_KWARGS,
+        "timeout_graceful_shutdown": 3,
+        "timeout_notify": 1,  # how often the master hears from us and we check on it
+    }
+
+    async def callback_notify(self) -> None:
+        if self.ppid != os.getppid():
+            self.log.warning("web worker %s: its master died; stopping", os.getpid())
+            os.kill(os.getpid(), signal.SIGTERM)
+        self.notify()
