@@ -12,9 +12,9 @@ from factories import PASSWORD, make_account, make_login
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "privatelink"))
 
-from pl_factories import activate, connection_of, make_endpoint, make_service  # noqa: E402
+from pl_factories import activate, connection_of, make_endpoint, make_service
 
-from privatelink import services  # noqa: E402
+from privatelink import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MINUTES = 600_000
@@ -41,9 +41,7 @@ def test_the_other_accounts_change_shows_through_the_event_stream(
     badge = page.locator("#connection-badge")
     expect(badge).to_contain_text("Disconnected")
 
-    services.connection_allow(
-        account=provider, service=service, connection=connection_of(endpoint)
-    )
+    services.connection_allow(account=provider, service=service, connection=connection_of(endpoint))
     status = connection_of(endpoint).status
     assert status != "Disconnected"
     expect(page.locator("#connection-badge")).to_contain_text(status, timeout=1_500)
