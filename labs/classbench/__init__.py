@@ -163,8 +163,7 @@ class IdlePage(threading.Thread):
         self.ok = status == 200
         self.browser.close()  # a browser's idle keep-alive connection closes
         page = OpenPage(self.browser, html, Trainee.answer)
-        if page.stream is not None:
-            page.stream.opened_callback = lambda: setattr(self, "streaming", True)
+        page.on_stream = lambda: setattr(self, "streaming", True)
         page.run_until(self.leave)
 
 

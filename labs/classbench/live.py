@@ -25,10 +25,9 @@ def accounts_of(url):
     return set(urllib.parse.unquote(match.group(1)).split("-")[0].split(".")) if match else set()
 
 
-def stream_path(page_html, polls):
+def stream_path(events_url, polls):
     """The page's event stream URL (one token per account, as console.js picks them)."""
-    match = EVENTS.search(page_html)
-    if not match:
+    if not events_url:
         return None
     tokens, seen = [], set()
     for poll in polls:
@@ -39,7 +38,7 @@ def stream_path(page_html, polls):
     if not tokens:
         return None
     query = urllib.parse.urlencode([("live", t) for t in tokens[:MAX_TOKENS]])
-    return f"{html.unescape(match.group(1))}?{query}"
+    return f"{events_url}?{query}"
 
 
 class EventStream(threading.Thread):
@@ -81,7 +80,8 @@ class EventStream(threading.Thread):
                 elif not line and event == "change":
                     self.changes.put(data)
                     event = data = None
-        except OSError:
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
+            # The page was left (close() from another thread) or the server went away.
             pass
         finally:
             self.closed = True
@@ -105,9 +105,30 @@ class OpenPage:
         self.polls = polls_in(page_html, time.monotonic())
         match = FALLBACK.search(page_html)
         self.fallback = int(match.group(1)) / 1000 if match else 25.0
-        path = stream_path(page_html, self.polls)
-        self.stream = EventStream(browser, path) if path else None
+        match = EVENTS.search(page_html)
+        self.events_url = html.unescape(match.group(1)) if match else None
+        self.stream, self.following = None, set()
         self.woken = set()  # polls an event made due at once
+        self.on_stream = None
+
+    def follow(self):
+        """(Re)open the stream when the accounts of the live fragments changed (a fragment
+        loaded or swapped in), as console.js does after each swap."""
+        accounts = set().union(*(accounts_of(p.url) for p in self.polls if p.live))
+        if self.stream is not None and not self.stream.closed and accounts == self.following:
+            return
+        self.close()
+        self.following = accounts
+        path = stream_path(self.events_url, self.polls) if accounts else None
+        if path:
+            self.stream = EventStream(self.browser, path)
+            self.stream.opened_callback = self.on_stream
+            self.stream.start()
+
+    def close(self):
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
 
     def due(self, poll):
         if poll.live and self.stream is not None and self.stream.is_open():
@@ -131,8 +152,7 @@ class OpenPage:
                 self.woken.add(id(poll))
 
     def run_until(self, leave):
-        if self.stream is not None:
-            self.stream.start()
+        self.follow()
         try:
             while self.polls and time.monotonic() < leave:
                 poll = min(self.polls, key=self.due)
@@ -144,10 +164,10 @@ class OpenPage:
                 poll.last = time.monotonic()
                 self.answer(self.polls, poll, self.browser.poll(poll))
                 poll.last = time.monotonic()
+                self.follow()
             time.sleep(max(0.0, leave - time.monotonic()))
         finally:
-            if self.stream is not None:
-                self.stream.close()
+            self.close()
 
 
 def keep_open(browser, page_html, leave, answer):
