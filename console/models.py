@@ -19,7 +19,7 @@ class Region(models.Model):
     class Meta:
         ordering = ["position"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -35,7 +35,7 @@ class Zone(models.Model):
     class Meta:
         ordering = ["id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.id})"
 
 
@@ -56,14 +56,14 @@ class Account(models.Model):
     class Meta:
         ordering = ["name", "uid"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.uid})"
 
     @property
-    def privatelink_activated(self):
+    def privatelink_activated(self) -> bool:
         return self.privatelink_activated_at is not None
 
-    def live_accounts(self):
+    def live_accounts(self) -> list:
         # Activation and privileges change what the account's pages (and a lab panel) show.
         return [self.pk]
 
@@ -86,20 +86,20 @@ class Login(models.Model):
     # A presenter acts for one of these at a time, switched from the account menu.
     switchable_accounts = models.ManyToManyField(Account, blank=True, related_name="presenters")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user.username} → {self.account or 'all accounts'}"
 
     @property
-    def is_instructor(self):
+    def is_instructor(self) -> bool:
         return self.role == self.Role.INSTRUCTOR
 
     @property
-    def is_presenter(self):
+    def is_presenter(self) -> bool:
         return self.role == self.Role.PRESENTER
 
 
 class AccountScopedQuerySet(models.QuerySet):
-    def for_account(self, account):
+    def for_account(self, account: "Account | None") -> "AccountScopedQuerySet":
         """The only way views and services read resources. No account, no rows."""
         if account is None or not getattr(account, "pk", None):
             return self.none()
@@ -135,29 +135,29 @@ class Resource(FSMModelMixin, models.Model):
             models.Index(fields=["account", "region", "-created_at"], name="%(class)s_list"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name or self.id
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: object, **kwargs: object) -> None:
         if not self.id:
             self.id = generate_id(self.id_prefix)
         super().save(*args, **kwargs)
 
     @property
-    def display_name(self):
+    def display_name(self) -> str:
         return self.name or self.id
 
     @property
-    def is_transitional(self):
+    def is_transitional(self) -> bool:
         return getattr(self, "status", None) in self.TRANSITIONAL
 
     @property
-    def advances_by_itself(self):
+    def advances_by_itself(self) -> bool:
         """Whether the worker completes this row's transitional state (else a person does)."""
         return True
 
     @classmethod
-    def worker_rows(cls, queryset):
+    def worker_rows(cls, queryset: models.QuerySet) -> models.QuerySet:
         """Of the rows in a transitional state, those the worker completes (all, by default)."""
         return queryset
 
@@ -175,8 +175,12 @@ class IdempotencyKey(models.Model):
             models.UniqueConstraint(fields=["account", "key"], name="unique_idempotency_key"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.key} → {self.resource_id}"
+
+
+# The actor label of what nobody asked for (the worker, the reconciler, a lab set-up).
+SYSTEM_ACTOR = "system"
 
 
 class Event(models.Model):
@@ -192,6 +196,11 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     actor_label = models.CharField(max_length=64, blank=True)
+    # The account on whose behalf the actor acted, when it matters to another account (a
+    # provider acting on a consumer's connection); no account: the system did it.
+    actor_account = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     message = models.CharField(max_length=512, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -200,8 +209,19 @@ class Event(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.resource_id} {self.action} {self.from_state}→{self.to_state}"
+
+    def actor_for(self, account: "Account | None") -> str:
+        """Who did it, as the viewer ``account`` may see it.
+
+        Another account's logins and access keys are never shown, only its UID.
+        """
+        if self.actor_account_id is None:
+            return "System"
+        if account is not None and self.actor_account_id == account.pk:
+            return "Current Account" if self.actor_label == SYSTEM_ACTOR else self.actor_label
+        return f"Account {self.actor_account.uid}"
 
 
 class Vpc(Resource):
@@ -220,11 +240,11 @@ class Vpc(Resource):
         verbose_name = "VPC"
 
     @transition(field=status, source=Status.PENDING, target=Status.AVAILABLE)
-    def finish_create(self):
+    def finish_create(self) -> None:
         pass
 
     @property
-    def network(self):
+    def network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         return ipaddress.ip_network(self.cidr_block)
 
 
@@ -245,20 +265,20 @@ class VSwitch(Resource):
         verbose_name_plural = "vSwitches"
 
     @property
-    def network(self):
+    def network(self) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         return ipaddress.ip_network(self.cidr_block)
 
-    def is_reserved(self, address) -> bool:
+    def is_reserved(self, address: str) -> bool:
         net = self.network
         address = ipaddress.ip_address(address)
         return address == net.network_address or int(address) >= int(net.broadcast_address) - 2
 
     @property
-    def total_usable(self):
+    def total_usable(self) -> int:
         return self.network.num_addresses - self.RESERVED_ADDRESSES
 
     @property
-    def available_ip_count(self):
+    def available_ip_count(self) -> int:
         """Free addresses; lists annotate ``used_ips`` so that rows cost no query."""
         used = getattr(self, "used_ips", None)
         if used is None:
@@ -278,7 +298,7 @@ class PrivateIp(models.Model):
             models.UniqueConstraint(fields=["vswitch", "address"], name="unique_ip_per_vswitch")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.address} ({self.holder_id})"
 
 
@@ -323,18 +343,18 @@ class SecurityGroupRule(models.Model):
     class Meta:
         ordering = ["priority", "created_at", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.get_policy_display()} {self.protocol}"
 
-    def live_accounts(self):
+    def live_accounts(self) -> list:
         return [self.group.account_id]
 
     @property
-    def port_range(self):
+    def port_range(self) -> str:
         return f"{self.port_from}/{self.port_to}"
 
     @property
-    def authorization_object(self):
+    def authorization_object(self) -> str:
         return self.peer_group_id or self.cidr_block
 
 
@@ -378,27 +398,27 @@ class EcsInstance(Resource):
         verbose_name = "ECS instance"
 
     @transition(field=status, source=Status.PENDING, target=Status.STARTING)
-    def boot(self):
+    def boot(self) -> None:
         pass
 
     @transition(field=status, source=Status.STOPPED, target=Status.STARTING)
-    def start(self):
+    def start(self) -> None:
         pass
 
     @transition(field=status, source=Status.STARTING, target=Status.RUNNING)
-    def finish_start(self):
+    def finish_start(self) -> None:
         pass
 
     @transition(field=status, source=Status.RUNNING, target=Status.STOPPING)
-    def stop(self):
+    def stop(self) -> None:
         pass
 
     @transition(field=status, source=Status.STOPPING, target=Status.STOPPED)
-    def finish_stop(self):
+    def finish_stop(self) -> None:
         pass
 
     @property
-    def serves_http(self):
+    def serves_http(self) -> bool:
         return self.service == self.Service.NGINX
 
     def listens_on(self, port: int) -> bool:
@@ -440,21 +460,21 @@ class Ticket(Resource):
         verbose_name = "ticket"
 
     @property
-    def advances_by_itself(self):
+    def advances_by_itself(self) -> bool:
         return self.auto_approve
 
     @property
-    def is_pending(self):
+    def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
 
     @classmethod
-    def worker_rows(cls, queryset):
+    def worker_rows(cls, queryset: models.QuerySet) -> models.QuerySet:
         return queryset.filter(auto_approve=True)
 
     @transition(field=status, source=Status.PENDING, target=Status.APPROVED)
-    def approve(self):
+    def approve(self) -> None:
         pass
 
     @transition(field=status, source=Status.PENDING, target=Status.REJECTED)
-    def reject(self):
+    def reject(self) -> None:
         pass

@@ -14,7 +14,7 @@ from console.errors import ConsoleError
 from console.generic import form_error_from
 from console.middleware import SESSION_ACTING, SESSION_REGION, SESSION_VIEWING
 from console.views import safe_next
-from privatelink.models import ConnectionEvent
+from privatelink.models import consumer_connection_events
 
 from . import services
 from .definitions import LABS
@@ -46,17 +46,13 @@ def timeline_of(run, viewer):
     if run.account_b is None:
         return []
     names = {run.account_a_id: "Account A", run.account_b_id: "Account B"}
-    events = (
-        ConnectionEvent.objects.filter(connection__account=run.account_a)
-        .select_related("connection")
-        .order_by("-created_at", "-id")[:12]
-    )
+    events = consumer_connection_events(run.account_a).order_by("-created_at", "-id")[:12]
     lines = []
     for event in events:
         who = names.get(event.actor_account_id, "The system")
         sentence = TIMELINE_SENTENCES.get(event.action)
         text = (
-            sentence.format(who=who, service=event.connection.service_ref)
+            sentence.format(who=who, service=event.service_ref)
             if sentence
             else f"{who}: {event.action}"
         )

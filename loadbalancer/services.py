@@ -347,17 +347,16 @@ def _probe_soon_clb(listener):
 
 
 def _set_listener_state(listener, method, actor, refused):
-    locked = ClbListener.objects.select_for_update().filter(pk=listener.pk).first()
-    if locked is None:
-        raise ConsoleError("The listener no longer exists.", code="NotFound")
-    from django_fsm import can_proceed
-
-    if not can_proceed(getattr(locked, method)):
-        raise ConsoleError(refused(locked), code="IncorrectStatus")
-    before = locked.status
-    getattr(locked, method)()
-    locked.next_probe_at = timezone.now()
-    locked.save()
+    locked = lifecycle.transition(
+        listener,
+        method,
+        actor=actor,
+        action=f"{method} listener",
+        refused=refused,
+        message=str(listener),
+        fields={"next_probe_at": timezone.now()},
+        record_on=lambda li: li.clb,
+    )
     if locked.is_checking:
         # Checks start afresh: a backend must prove itself healthy again.
         locked.backends.update(
@@ -367,14 +366,6 @@ def _set_listener_state(listener, method, actor, refused):
         locked.backends.update(
             health_status=ClbBackend.Health.UNAVAILABLE, consecutive_ok=0, consecutive_failed=0
         )
-    lifecycle.record_event(
-        locked.clb,
-        f"{method} listener",
-        actor=actor,
-        from_state=before,
-        to_state=locked.status,
-        message=str(locked),
-    )
     return locked
 
 

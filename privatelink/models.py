@@ -5,12 +5,22 @@ provider's account (the same account in Lab 1). It belongs to the consumer's acc
 provider reads it only through its own service (``EndpointConnection.objects.for_provider``).
 """
 
-from django.conf import settings
-from django.db import models
-from django.utils import timezone
-from django_fsm import FSMField, FSMModelMixin, can_proceed, transition
+from collections.abc import Iterable
 
-from console.models import Account, AccountScopedQuerySet, Resource, SecurityGroup, VSwitch, Zone
+from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, can_proceed, transition
+
+from console.models import (
+    Account,
+    AccountScopedQuerySet,
+    Event,
+    Resource,
+    SecurityGroup,
+    VSwitch,
+    Zone,
+)
 from loadbalancer.models import AlbInstance, ClbInstance
 
 DEFAULT_BANDWIDTH = 1024
@@ -27,7 +37,7 @@ class ResourceType(models.TextChoices):
 
 
 class EndpointServiceQuerySet(AccountScopedQuerySet):
-    def usable_by(self, account):
+    def usable_by(self, account: Account | None) -> "EndpointServiceQuerySet":
         """Services ``account`` may connect to: those whose whitelist holds its UID.
 
         The owner's UID is always whitelisted, so this includes the account's own services.
@@ -45,12 +55,15 @@ class EndpointService(Resource):
         ACTIVE = "Active", "Available"
         PENDING = "Pending", "Modifying"
         DELETING = "Deleting"
+        # Only for the instant before the row is removed (see ``console.lifecycle.advance``).
+        DELETED = "Deleted"
 
     TRANSITIONAL = {
         Status.CREATING: "finish_create",
         Status.PENDING: "finish_modify",
         Status.DELETING: "finish_delete",
     }
+    REMOVED = Status.DELETED
 
     resource_type = models.CharField(
         max_length=4, choices=ResourceType.choices, default=ResourceType.CLB
@@ -67,7 +80,7 @@ class EndpointService(Resource):
     class Meta(Resource.Meta):
         verbose_name = "endpoint service"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: object, **kwargs: object) -> None:
         super().save(*args, **kwargs)
         if not self.service_name:
             region = self.region_id
@@ -78,39 +91,39 @@ class EndpointService(Resource):
             )
 
     @property
-    def display_name(self):
+    def display_name(self) -> str:
         return self.id
 
     @property
-    def status_label(self):
+    def status_label(self) -> str:
         return self.get_status_display()
 
     @property
-    def is_active(self):
+    def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
     @property
-    def bandwidth_range(self):
+    def bandwidth_range(self) -> tuple[int, int]:
         return BANDWIDTH_RANGE.get(self.resource_type, BANDWIDTH_RANGE["slb"])
 
     @transition(field=status, source=Status.CREATING, target=Status.ACTIVE)
-    def finish_create(self):
+    def finish_create(self) -> None:
         pass
 
     @transition(field=status, source=Status.ACTIVE, target=Status.PENDING)
-    def modify(self):
+    def modify(self) -> None:
         pass
 
     @transition(field=status, source=Status.PENDING, target=Status.ACTIVE)
-    def finish_modify(self):
+    def finish_modify(self) -> None:
         pass
 
     @transition(field=status, source=Status.ACTIVE, target=Status.DELETING)
-    def delete_service(self):
+    def delete_service(self) -> None:
         pass
 
-    @transition(field=status, source=Status.DELETING, target=Status.DELETING)
-    def finish_delete(self):
+    @transition(field=status, source=Status.DELETING, target=Status.DELETED)
+    def finish_delete(self) -> None:
         pass
 
 
@@ -134,18 +147,18 @@ class ServiceResource(models.Model):
             models.UniqueConstraint(fields=["service", "zone"], name="unique_service_zone")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.service_id} {self.zone_id} {self.resource_id}"
 
-    def live_accounts(self):
+    def live_accounts(self) -> list:
         return [self.service.account_id]
 
     @property
-    def resource(self):
+    def resource(self) -> ClbInstance | AlbInstance | None:
         return self.clb if self.resource_type == ResourceType.CLB else self.alb
 
     @property
-    def resource_id(self):
+    def resource_id(self) -> str | None:
         return self.clb_id or self.alb_id
 
 
@@ -162,10 +175,10 @@ class WhitelistEntry(models.Model):
             models.UniqueConstraint(fields=["service", "uid"], name="unique_whitelist_uid")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.service_id} {self.uid}"
 
-    def live_accounts(self):
+    def live_accounts(self) -> list:
         return [self.service.account_id]
 
 
@@ -177,6 +190,8 @@ class Endpoint(Resource):
         ACTIVE = "Active"
         PENDING = "Pending"
         DELETING = "Deleting"
+        # Only for the instant before the row is removed (see ``console.lifecycle.advance``).
+        DELETED = "Deleted"
 
     class EndpointType(models.TextChoices):
         INTERFACE = "Interface", "Interface Endpoint"
@@ -188,6 +203,7 @@ class Endpoint(Resource):
         Status.PENDING: "finish_modify",
         Status.DELETING: "finish_delete",
     }
+    REMOVED = Status.DELETED
 
     endpoint_type = models.CharField(
         max_length=24, choices=EndpointType.choices, default=EndpointType.INTERFACE
@@ -206,7 +222,7 @@ class Endpoint(Resource):
     class Meta(Resource.Meta):
         verbose_name = "endpoint"
 
-    def live_accounts(self):
+    def live_accounts(self) -> list:
         """The consumer, and the provider whose connections table lists this endpoint."""
         provider = (
             EndpointService.objects.filter(pk=self.service_id).values_list("account_id", flat=True)
@@ -216,28 +232,34 @@ class Endpoint(Resource):
         return [self.account_id, *provider]
 
     @transition(field=status, source=Status.CREATING, target=Status.ACTIVE)
-    def finish_create(self):
+    def finish_create(self) -> None:
         pass
 
     @transition(field=status, source=Status.ACTIVE, target=Status.PENDING)
-    def modify(self):
+    def modify(self) -> None:
         pass
 
     @transition(field=status, source=Status.PENDING, target=Status.ACTIVE)
-    def finish_modify(self):
+    def finish_modify(self) -> None:
         pass
 
     @transition(field=status, source=Status.ACTIVE, target=Status.DELETING)
-    def delete_endpoint(self):
+    def delete_endpoint(self) -> None:
         pass
 
-    @transition(field=status, source=Status.DELETING, target=Status.DELETING)
-    def finish_delete(self):
+    @transition(field=status, source=Status.DELETING, target=Status.DELETED)
+    def finish_delete(self) -> None:
         pass
 
 
-class EndpointZone(models.Model):
-    """An endpoint's presence in one zone: its ENI with an IP of the vSwitch."""
+class EndpointZone(FSMModelMixin, models.Model):
+    """An endpoint's presence in one zone: its ENI with an IP of the vSwitch.
+
+    Its state follows its endpoint's and its connection's (``settle_with``), except that a
+    zone being removed is Deleting (``start_removal``); both go through
+    ``console.lifecycle.follow``. It is stored, not computed on reading, because it depends on
+    its own past too: a zone not yet connected waits (Wait), one that was is Disconnected.
+    """
 
     class Status(models.TextChoices):
         CREATING = "Creating"
@@ -249,6 +271,7 @@ class EndpointZone(models.Model):
         DELETING = "Deleting"
 
     TRANSITIONAL = {Status.CREATING, Status.CONNECTING, Status.DISCONNECTING, Status.DELETING}
+    REMOVABLE = [s for s in Status.values if s != "Deleting"]
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="zones")
     zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="+")
@@ -256,7 +279,7 @@ class EndpointZone(models.Model):
     eni_id = models.CharField("ENI ID", max_length=40, unique=True)
     ip = models.GenericIPAddressField("IP Address", protocol="IPv4")
     domain = models.CharField("Zone Domain Name", max_length=200)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATING)
+    status = FSMField(default=Status.CREATING, choices=Status.choices, protected=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -265,19 +288,28 @@ class EndpointZone(models.Model):
             models.UniqueConstraint(fields=["endpoint", "zone"], name="unique_endpoint_zone")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.endpoint_id} {self.zone_id} {self.ip}"
 
-    def live_accounts(self):
+    def live_accounts(self) -> list:
         return self.endpoint.live_accounts()
 
     @property
-    def is_transitional(self):
+    def is_transitional(self) -> bool:
         return self.status in self.TRANSITIONAL
+
+    @transition(field=status, source="*", target=RETURN_VALUE(*Status.values))
+    def settle_with(self, endpoint: "Endpoint", connection: "EndpointConnection | None") -> str:
+        """The state its endpoint's and its connection's imply (see ``zone_status_for``)."""
+        return zone_status_for(endpoint, connection, self.status)
+
+    @transition(field=status, source=REMOVABLE, target=Status.DELETING)
+    def start_removal(self) -> None:
+        """The zone is being removed from its endpoint: it goes with the endpoint's next step."""
 
 
 class ConnectionQuerySet(models.QuerySet):
-    def for_consumer(self, account):
+    def for_consumer(self, account: Account | None) -> "ConnectionQuerySet":
         """Connections of ``account``'s endpoints. No account, no rows."""
         if account is None or not getattr(account, "pk", None):
             return self.none()
@@ -285,7 +317,7 @@ class ConnectionQuerySet(models.QuerySet):
 
     for_account = for_consumer
 
-    def for_provider(self, account):
+    def for_provider(self, account: Account | None) -> "ConnectionQuerySet":
         """Connections to ``account``'s endpoint services. No account, no rows."""
         if account is None or not getattr(account, "pk", None):
             return self.none()
@@ -303,6 +335,8 @@ class EndpointConnection(FSMModelMixin, models.Model):
         PENDING = "Pending"
         DELETING = "Deleting"
         SERVICE_DELETED = "ServiceDeleted"
+        # Only for the instant before the row is removed (see ``console.lifecycle.advance``).
+        DELETED = "Deleted"
 
     S = Status
     # A service cannot be deleted, nor a resource removed, while a connection is in these.
@@ -313,6 +347,9 @@ class EndpointConnection(FSMModelMixin, models.Model):
         S.PENDING: "finish_modify",
         S.DELETING: "finish_delete",
     }
+    REMOVED = S.DELETED
+    # A state change is also the connection's modification ("Connection Modification Time").
+    STATE_TIMESTAMPS = ("state_since", "modified_at")
     # What a transitional state settles to, for refusals ("wait until it is Connected").
     SETTLES_TO = {
         S.CONNECTING: S.CONNECTED,
@@ -345,63 +382,75 @@ class EndpointConnection(FSMModelMixin, models.Model):
         ordering = ["-created_at", "pk"]
         verbose_name = "endpoint connection"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.endpoint_id} → {self.service_ref} ({self.status})"
 
-    def live_accounts(self):
+    def live_accounts(self) -> list:
         """Consumer and provider both watch a connection."""
         return [self.account_id, self.service.account_id if self.service_id else None]
 
     @property
-    def is_transitional(self):
+    def events(self) -> models.QuerySet:
+        """The connection's history: its lines of the one audit trail, newest first."""
+        return connection_events().filter(resource_id=self.pk)
+
+    def history_for(self, account: Account | None) -> list[tuple[Event, str]]:
+        """``[(event, who)]`` as ``account`` (consumer or provider) may read them."""
+        events = getattr(self, "_history", None)
+        if events is None:
+            events = list(self.events.select_related("actor_account"))
+        return [(event, event.actor_for(account)) for event in events]
+
+    @property
+    def is_transitional(self) -> bool:
         return self.status in self.TRANSITIONAL
 
     @property
-    def awaits_change(self):
+    def awaits_change(self) -> bool:
         """Whether the consumer's page should keep asking: in flux or awaiting the provider."""
         return self.is_transitional or self.status == self.S.DISCONNECTED
 
     # What the provider may do now: asked of the state machine, never restated.
     @property
-    def can_allow(self):
+    def can_allow(self) -> bool:
         return can_proceed(self.allow)
 
     @property
-    def can_deny(self):
+    def can_deny(self) -> bool:
         return can_proceed(self.deny) or can_proceed(self.reject)
 
     @property
-    def can_change_bandwidth(self):
+    def can_change_bandwidth(self) -> bool:
         return can_proceed(self.change_bandwidth)
 
-    # --- transitions (state only; services lock, record and schedule) ---------------------
+    # --- transitions (state only; console.lifecycle locks, records and schedules) ----------
 
     @transition(field=status, source=S.DISCONNECTED, target=S.CONNECTING)
-    def allow(self):
-        pass
+    def allow(self, auto_allocate: bool = False) -> None:
+        self.auto_allocate = bool(auto_allocate)
 
     @transition(field=status, source=S.CONNECTING, target=S.CONNECTED)
-    def finish_connect(self):
+    def finish_connect(self) -> None:
         pass
 
     @transition(field=status, source=S.CONNECTED, target=S.DISCONNECTING)
-    def deny(self):
+    def deny(self) -> None:
         """Connected → Disconnecting; a Disconnected request is rejected in place (below)."""
 
     @transition(field=status, source=S.DISCONNECTED, target=S.DISCONNECTED)
-    def reject(self):
+    def reject(self) -> None:
         """Deny of a request not yet allowed: it stays Disconnected, the refusal is recorded."""
 
     @transition(field=status, source=S.DISCONNECTING, target=S.DISCONNECTED)
-    def finish_disconnect(self):
+    def finish_disconnect(self) -> None:
         pass
 
     @transition(field=status, source=S.CONNECTED, target=S.PENDING)
-    def change_bandwidth(self, bandwidth):
+    def change_bandwidth(self, bandwidth: int) -> None:
         self.bandwidth = bandwidth
 
     @transition(field=status, source=S.PENDING, target=S.CONNECTED)
-    def finish_modify(self):
+    def finish_modify(self) -> None:
         pass
 
     @transition(
@@ -416,11 +465,11 @@ class EndpointConnection(FSMModelMixin, models.Model):
         ],
         target=S.DELETING,
     )
-    def delete_connection(self):
+    def delete_connection(self) -> None:
         pass
 
-    @transition(field=status, source=S.DELETING, target=S.DELETING)
-    def finish_delete(self):
+    @transition(field=status, source=S.DELETING, target=S.DELETED)
+    def finish_delete(self) -> None:
         pass
 
     @transition(
@@ -428,45 +477,59 @@ class EndpointConnection(FSMModelMixin, models.Model):
         source=[S.DISCONNECTED, S.SERVICE_DELETED],
         target=S.SERVICE_DELETED,
     )
-    def service_deleted(self):
+    def service_deleted(self) -> None:
         pass
 
 
-class ConnectionEvent(models.Model):
-    """One transition of a connection: who (and for which account), when, from, to.
+def connection_events() -> models.QuerySet:
+    """Every connection's lines of the audit trail (``Event``); the caller scopes them."""
+    return Event.objects.filter(resource_type=EndpointConnection._meta.verbose_name)
 
-    Both parties see a connection's history; another account's login names are never shown,
-    only its UID (see ``actor_for``).
-    """
 
-    connection = models.ForeignKey(
-        EndpointConnection, on_delete=models.CASCADE, related_name="events"
+def load_histories(connections: Iterable[EndpointConnection]) -> None:
+    """Read the histories of ``connections`` in one query (a table shows each row's)."""
+    connections = list(connections)
+    by_id: dict[str, list[Event]] = {c.pk: [] for c in connections}
+    events = connection_events().filter(resource_id__in=by_id).select_related("actor_account")
+    for event in events:
+        by_id[event.resource_id].append(event)
+    for connection in connections:
+        connection._history = by_id[connection.pk]
+
+
+def consumer_connection_events(account: Account) -> models.QuerySet:
+    """The history lines of ``account``'s current connections, each with its ``service_ref``."""
+    mine = EndpointConnection.objects.for_consumer(account)
+    return (
+        connection_events()
+        .for_account(account)
+        .filter(resource_id__in=mine.values("pk"))
+        .annotate(
+            service_ref=Subquery(mine.filter(pk=OuterRef("resource_id")).values("service_ref")[:1])
+        )
     )
-    action = models.CharField(max_length=32)
-    from_state = models.CharField(max_length=16, blank=True)
-    to_state = models.CharField(max_length=16, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
-    actor_account = models.ForeignKey(
-        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    message = models.CharField(max_length=256, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
-    def __str__(self):
-        return f"{self.connection_id} {self.action} {self.from_state}→{self.to_state}"
+ZONE_FOLLOWS = {
+    EndpointConnection.Status.CONNECTING: EndpointZone.Status.CONNECTING,
+    EndpointConnection.Status.CONNECTED: EndpointZone.Status.CONNECTED,
+    EndpointConnection.Status.DISCONNECTING: EndpointZone.Status.DISCONNECTING,
+    EndpointConnection.Status.PENDING: EndpointZone.Status.CONNECTED,
+    EndpointConnection.Status.DELETING: EndpointZone.Status.DELETING,
+    EndpointConnection.Status.DELETED: EndpointZone.Status.DELETING,
+    EndpointConnection.Status.SERVICE_DELETED: EndpointZone.Status.DISCONNECTED,
+}
 
-    def live_accounts(self):
-        return self.connection.live_accounts()
 
-    def actor_for(self, account):
-        """How the viewer ``account`` sees who did it."""
-        if self.actor_account_id is None:
-            return "System"
-        if account is not None and self.actor_account_id == account.pk:
-            return self.actor.get_username() if self.actor else "Current Account"
-        return f"Account {self.actor_account.uid}"
+def zone_status_for(endpoint: Endpoint, connection: EndpointConnection | None, current: str) -> str:
+    """A zone's status from its endpoint's and its connection's (and its own, for Wait)."""
+    Z = EndpointZone.Status
+    if current == Z.DELETING or endpoint.status in (Endpoint.Status.DELETING, Endpoint.REMOVED):
+        return Z.DELETING
+    if current == Z.CREATING and endpoint.status != Endpoint.Status.ACTIVE:
+        return Z.CREATING
+    if connection is None:
+        return Z.DISCONNECTED
+    if connection.status == EndpointConnection.Status.DISCONNECTED:
+        return Z.WAIT if current in (Z.CREATING, Z.WAIT) else Z.DISCONNECTED
+    return ZONE_FOLLOWS[connection.status]

@@ -5,10 +5,10 @@ worker's follow-up on commit. The provider acts on a connection only through its
 (``service.connections``); the consumer only through its own endpoint.
 """
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django_fsm import can_proceed
 
 from console import lifecycle
@@ -24,7 +24,6 @@ from .models import (
     MAX_ENDPOINT_SECURITY_GROUPS,
     MAX_ENDPOINT_ZONES,
     MAX_SERVICE_RESOURCES,
-    ConnectionEvent,
     Endpoint,
     EndpointConnection,
     EndpointService,
@@ -34,8 +33,9 @@ from .models import (
     WhitelistEntry,
 )
 
-# Who asks for a change: a console login's user, or None for the system (worker, labs).
-Actor = AbstractBaseUser | None
+# Who asks for a change: a console login's user, an API caller ("AccessKey LTAI…"), or None
+# for the system (worker, labs); see ``console.lifecycle.record_event``.
+Actor = Any
 
 C = EndpointConnection.Status
 NOT_AUTHORIZED = "The endpoint service does not exist or your account is not authorized to use it."
@@ -48,12 +48,12 @@ NOT_ACTIVATED = "PrivateLink is not activated for this account. Activate Private
 DELETE_SERVICE_REFUSAL = "Delete the endpoint connections and service resources first"
 
 
-def _require_activated(account):
+def _require_activated(account: Account | None) -> None:
     if account is None or not account.privatelink_activated:
         raise ConsoleError(NOT_ACTIVATED, code="PrivateLinkNotActivated")
 
 
-def _owner_of(account, service):
+def _owner_of(account: Account, service: EndpointService) -> None:
     """Refuse a service of another account (a forged ID): it 'does not exist'."""
     same_account(account, service)
 
@@ -61,11 +61,11 @@ def _owner_of(account, service):
 # --- service resources -------------------------------------------------------------------
 
 
-def resource_model(resource_type):
+def resource_model(resource_type: str) -> type[ClbInstance] | type[AlbInstance] | None:
     return {ResourceType.CLB: ClbInstance, ResourceType.ALB: AlbInstance}.get(resource_type)
 
 
-def _check_resource_type(account, resource_type):
+def _check_resource_type(account: Account, resource_type: str) -> None:
     if resource_type == ResourceType.NLB:
         raise ConsoleError(
             "NLB is not available as a service resource in this console; choose CLB or ALB.",
@@ -77,7 +77,9 @@ def _check_resource_type(account, resource_type):
         raise ConsoleError(ALB_PRIVILEGE_REFUSAL, field="resource_type")
 
 
-def instance_refusal(instance, zone, *, service=None):
+def instance_refusal(
+    instance: ClbInstance | AlbInstance, zone: Zone, *, service: EndpointService | None = None
+) -> str:
     """Why ``instance`` cannot be the service resource in ``zone`` ('' if it can)."""
     what = instance._meta.verbose_name
     if zone.pk not in instance.zone_ids:
@@ -99,7 +101,15 @@ def instance_refusal(instance, zone, *, service=None):
     return ""
 
 
-def _check_resource(account, service_region, resource_type, zone, instance, *, service=None):
+def _check_resource(
+    account: Account,
+    service_region: Region,
+    resource_type: str,
+    zone: Zone,
+    instance: ClbInstance | AlbInstance,
+    *,
+    service: EndpointService | None = None,
+) -> None:
     same_account(account, instance)
     if zone.region_id != service_region.pk:
         raise ConsoleError(f"Choose zones of {service_region.name}.", field="resources")
@@ -116,7 +126,9 @@ def _check_resource(account, service_region, resource_type, zone, instance, *, s
         raise ConsoleError(reason, field="resources")
 
 
-def _resource_row(service, zone, instance):
+def _resource_row(
+    service: EndpointService, zone: Zone, instance: ClbInstance | AlbInstance
+) -> ServiceResource:
     row = ServiceResource(service=service, zone=zone, resource_type=service.resource_type)
     if service.resource_type == ResourceType.CLB:
         row.clb = instance
@@ -175,9 +187,7 @@ def endpoint_service_create(
         [_resource_row(service, zone, instance) for zone, instance in resources]
     )
     WhitelistEntry.objects.create(service=service, uid=account.uid)
-    lifecycle.record_event(service, "create", actor=actor, to_state=service.status)
-    lifecycle.schedule_advance(service)
-    return service
+    return lifecycle.created(service, actor=actor)
 
 
 @transaction.atomic
@@ -216,12 +226,14 @@ def endpoint_service_modify(
     return locked
 
 
-def _active_connections(service):
+def _active_connections(service: EndpointService) -> Any:
     return service.connections.filter(status__in=EndpointConnection.ACTIVE_STATES)
 
 
 @transaction.atomic
-def endpoint_service_delete(*, account: Account, actor: Actor = None, service: EndpointService):
+def endpoint_service_delete(
+    *, account: Account, actor: Actor = None, service: EndpointService
+) -> EndpointService:
     """Deleting → gone; refused while an endpoint is connected or a resource is attached."""
     _owner_of(account, service)
     locked = lifecycle.lock(EndpointService, service.pk)
@@ -246,17 +258,13 @@ def endpoint_service_delete(*, account: Account, actor: Actor = None, service: E
     return lifecycle.transition(locked, "delete_service", actor=actor, action="delete")
 
 
-def endpoint_service_finish_delete(*, service: EndpointService):
-    """The worker's last step: remaining connections become ServiceDeleted, the row goes."""
+def endpoint_service_finish_delete(*, service: EndpointService) -> None:
+    """The worker's last step, before the row goes: remaining connections become
+    ServiceDeleted (a connection being deleted with its endpoint just goes on)."""
+    # Locked first: a connection that changed meanwhile is judged in its current state.
     for connection in list(service.connections.select_for_update()):
         if can_proceed(connection.service_deleted):
-            before = connection.status
-            connection.service_deleted()
-            connection.state_since = connection.modified_at = timezone.now()
-            connection.save()
-            _record(connection, "service deleted", None, None, before)
-            _sync_zones(connection.endpoint, connection)
-    EndpointService.objects.filter(pk=service.pk).delete()
+            lifecycle.transition(connection, "service_deleted", action="service deleted")
 
 
 @transaction.atomic
@@ -267,7 +275,7 @@ def service_resource_add(
     service: EndpointService,
     zone: Zone,
     instance: ClbInstance | AlbInstance,
-):
+) -> ServiceResource:
     """Add a resource in another zone."""
     _owner_of(account, service)
     locked = lifecycle.lock(EndpointService, service.pk)
@@ -304,7 +312,7 @@ def service_resource_add(
 @transaction.atomic
 def service_resource_remove(
     *, account: Account, actor: Actor = None, service: EndpointService, resource: ServiceResource
-):
+) -> None:
     """Refused while a connected endpoint has a zone where the resource is."""
     _owner_of(account, service)
     if resource.service_id != service.pk:
@@ -336,7 +344,7 @@ def service_resource_remove(
 @transaction.atomic
 def whitelist_add(
     *, account: Account, actor: Actor = None, service: EndpointService, uids: list[str]
-):
+) -> list[WhitelistEntry]:
     """Whitelist account IDs (16 digits); already listed ones are left as they are."""
     _owner_of(account, service)
     uids = validators.account_uids(uids)
@@ -356,7 +364,7 @@ def whitelist_add(
 @transaction.atomic
 def whitelist_remove(
     *, account: Account, actor: Actor = None, service: EndpointService, entry: WhitelistEntry
-):
+) -> None:
     """New endpoints of that account are refused; existing connections stay as they are."""
     _owner_of(account, service)
     if entry.service_id != service.pk:
@@ -378,7 +386,7 @@ def endpoint_service_resolve(
     region: Region,
     service_name: str | None = None,
     service_id: str | None = None,
-):
+) -> EndpointService:
     """The service ``account`` may use, by name or ID; unknown and unauthorised alike refused."""
     queryset = EndpointService.objects.usable_by(account).filter(region=region)
     if service_id:
@@ -393,15 +401,15 @@ def endpoint_service_resolve(
 # --- endpoints ------------------------------------------------------------------------------
 
 
-def _endpoint_domain(endpoint_id, service):
+def _endpoint_domain(endpoint_id: str, service: EndpointService) -> str:
     return f"{endpoint_id}.{service.id}.{service.region_id}.privatelink.aliyuncs.com"
 
 
-def _zone_domain(endpoint_id, zone, service):
+def _zone_domain(endpoint_id: str, zone: Zone, service: EndpointService) -> str:
     return f"{endpoint_id}-{zone.id}.{service.id}.{service.region_id}.privatelink.aliyuncs.com"
 
 
-def _check_groups(vpc, groups):
+def _check_groups(vpc: Vpc, groups: list[SecurityGroup]) -> None:
     if not groups:
         raise ConsoleError("Select at least one security group.", field="security_groups")
     if len(groups) > MAX_ENDPOINT_SECURITY_GROUPS:
@@ -418,11 +426,18 @@ def _check_groups(vpc, groups):
             )
 
 
-def _service_zone_ids(service):
+def _service_zone_ids(service: EndpointService) -> set[str]:
     return set(service.resources.values_list("zone_id", flat=True))
 
 
-def _check_zone(service, vpc, zone, vswitch, zone_ids, field="zones"):
+def _check_zone(
+    service: EndpointService,
+    vpc: Vpc,
+    zone: Zone,
+    vswitch: VSwitch | None,
+    zone_ids: set[str],
+    field: str = "zones",
+) -> None:
     if zone.pk not in zone_ids:
         raise ConsoleError(
             f"The endpoint service is not available in zone {zone.name} ({zone.id}).",
@@ -444,7 +459,9 @@ def _check_zone(service, vpc, zone, vswitch, zone_ids, field="zones"):
         )
 
 
-def _new_zone(endpoint, service, zone, vswitch):
+def _new_zone(
+    endpoint: Endpoint, service: EndpointService, zone: Zone, vswitch: VSwitch
+) -> EndpointZone:
     eni_id = generate_id("eni-")
     return EndpointZone(
         endpoint=endpoint,
@@ -457,7 +474,9 @@ def _new_zone(endpoint, service, zone, vswitch):
 
 
 @transaction.atomic
-def _endpoint_service_for(account, region, service):
+def _endpoint_service_for(
+    account: Account, region: Region, service: EndpointService | None
+) -> EndpointService:
     """The endpoint service, locked, if ``account`` may connect to it now; else a refusal."""
     if service is None or not (
         service.region_id == region.pk and service.whitelist.filter(uid=account.uid).exists()
@@ -473,7 +492,13 @@ def _endpoint_service_for(account, region, service):
     return service
 
 
-def _check_endpoint_placement(service, region, vpc, security_groups, zones):
+def _check_endpoint_placement(
+    service: EndpointService,
+    region: Region,
+    vpc: Vpc,
+    security_groups: list[SecurityGroup],
+    zones: list[tuple[Zone, VSwitch | None]],
+) -> None:
     """The VPC, security groups and ``[(zone, vswitch)]`` of a new endpoint of ``service``."""
     if vpc.region_id != region.pk:
         raise ConsoleError(f"Choose a VPC of {region.name}.", field="vpc")
@@ -497,7 +522,9 @@ def _check_endpoint_placement(service, region, vpc, security_groups, zones):
         _check_zone(service, vpc, zone, vswitch, zone_ids)
 
 
-def _request_connection(endpoint, account, actor, service):
+def _request_connection(
+    endpoint: Endpoint, account: Account, actor: Actor, service: EndpointService
+) -> EndpointConnection:
     """The new endpoint's connection request; allowed at once if the service auto-accepts."""
     connection = EndpointConnection.objects.create(
         endpoint=endpoint,
@@ -506,19 +533,19 @@ def _request_connection(endpoint, account, actor, service):
         service_ref=service.id,
         bandwidth=service.connection_bandwidth,
     )
-    _record(connection, "request", actor, account, "", "Connection requested.")
+    lifecycle.created(
+        connection,
+        actor=actor,
+        actor_account=account,
+        action="request",
+        message="Connection requested.",
+    )
     if service.auto_accept:
-        connection.allow()
-        connection.save()
-        _record(
+        connection = lifecycle.transition(
             connection,
             "allow",
-            None,
-            None,
-            C.DISCONNECTED,
-            "Accepted automatically: the service accepts connections automatically.",
+            message="Accepted automatically: the service accepts connections automatically.",
         )
-        lifecycle.schedule_advance(connection)
     return connection
 
 
@@ -568,21 +595,22 @@ def endpoint_create(
     endpoint.save()
     endpoint.security_groups.set(security_groups)
     EndpointZone.objects.bulk_create([_new_zone(endpoint, service, z, v) for z, v in zones])
-    lifecycle.record_event(endpoint, "create", actor=actor, to_state=endpoint.status)
-    lifecycle.schedule_advance(endpoint)
+    lifecycle.created(endpoint, actor=actor)
 
     connection = _request_connection(endpoint, account, actor, service)
-    _sync_zones(endpoint, connection)
+    if not connection.is_transitional:
+        # An auto-accepted request moved the zones already (``_connection_changed``).
+        _sync_zones(endpoint, connection)
     return endpoint
 
 
-def _require_stable_endpoint(what):
+def _require_stable_endpoint(what: str) -> Any:
     """The refusal of a change to an endpoint in flux (it names the endpoint's state)."""
     return lambda e: f"The endpoint {e.id} is {e.status}; wait until it is Active to {what}."
 
 
 @transaction.atomic
-def endpoint_delete(*, account: Account, actor: Actor = None, endpoint: Endpoint):
+def endpoint_delete(*, account: Account, actor: Actor = None, endpoint: Endpoint) -> Endpoint:
     """Any stable state: the endpoint and its connection go Deleting, then disappear."""
     same_account(account, endpoint)
     locked = lifecycle.transition(
@@ -594,26 +622,28 @@ def endpoint_delete(*, account: Account, actor: Actor = None, endpoint: Endpoint
     )
     connection = EndpointConnection.objects.filter(pk=locked.pk).first()
     if connection is not None and can_proceed(connection.delete_connection):
-        _connection_step(connection, "delete_connection", actor, account, "delete")
-    locked.zones.update(status=EndpointZone.Status.DELETING)
+        # The connection's change moves the zones (``_connection_changed``).
+        lifecycle.transition(
+            connection, "delete_connection", actor=actor, actor_account=account, action="delete"
+        )
+    else:
+        _sync_zones(locked, connection)
     return locked
 
 
-def endpoint_finish_delete(*, endpoint: Endpoint):
-    """The worker's last step: release the ENIs' addresses, remove everything."""
+def endpoint_release_addresses(*, endpoint: Endpoint) -> None:
+    """The worker's last step, before the row goes (its zones and connection with it):
+    release the ENIs' addresses."""
     eni_ids = list(
         EndpointZone.objects.filter(endpoint_id=endpoint.pk).values_list("eni_id", flat=True)
     )
     for eni_id in eni_ids:
         private_ip_release(holder_id=eni_id)
-    Endpoint.objects.filter(pk=endpoint.pk).delete()
 
 
-def endpoint_zones_settle(*, endpoint: Endpoint):
+def endpoint_zones_settle(*, endpoint: Endpoint) -> None:
     """After a create or modify step: zones being removed go, the others follow the connection."""
     for zone in endpoint.zones.filter(status=EndpointZone.Status.DELETING):
-        if endpoint.status == Endpoint.Status.DELETING:
-            continue
         private_ip_release(holder_id=zone.eni_id)
         zone.delete()
     _sync_zones(endpoint, EndpointConnection.objects.filter(pk=endpoint.pk).first())
@@ -622,7 +652,7 @@ def endpoint_zones_settle(*, endpoint: Endpoint):
 @transaction.atomic
 def endpoint_add_zone(
     *, account: Account, actor: Actor = None, endpoint: Endpoint, zone: Zone, vswitch: VSwitch
-):
+) -> EndpointZone:
     same_account(account, endpoint, vswitch)
     service = endpoint.service
     if service is None:
@@ -647,7 +677,7 @@ def endpoint_add_zone(
 @transaction.atomic
 def endpoint_remove_zone(
     *, account: Account, actor: Actor = None, endpoint: Endpoint, endpoint_zone: EndpointZone
-):
+) -> None:
     same_account(account, endpoint)
     if endpoint_zone.endpoint_id != endpoint.pk:
         raise ConsoleError("The specified resource does not exist.", code="NotFound")
@@ -660,13 +690,13 @@ def endpoint_remove_zone(
         action="remove zone",
         refused=_require_stable_endpoint("remove a zone"),
     )
-    EndpointZone.objects.filter(pk=endpoint_zone.pk).update(status=EndpointZone.Status.DELETING)
+    lifecycle.follow(EndpointZone.objects.get(pk=endpoint_zone.pk), "start_removal")
 
 
 @transaction.atomic
 def endpoint_attach_security_group(
     *, account: Account, actor: Actor = None, endpoint: Endpoint, group: SecurityGroup
-):
+) -> None:
     same_account(account, endpoint, group)
     current = list(endpoint.security_groups.all())
     if group in current:
@@ -685,7 +715,7 @@ def endpoint_attach_security_group(
 @transaction.atomic
 def endpoint_detach_security_group(
     *, account: Account, actor: Actor = None, endpoint: Endpoint, group: SecurityGroup
-):
+) -> None:
     same_account(account, endpoint, group)
     groups = list(endpoint.security_groups.all())
     if group not in groups:
@@ -705,81 +735,48 @@ def endpoint_detach_security_group(
 # --- connections ----------------------------------------------------------------------------
 
 
-def _record(connection, action, actor, actor_account, from_state, message=""):
-    ConnectionEvent.objects.create(
-        connection=connection,
-        action=action,
-        from_state=from_state or "",
-        to_state=connection.status,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_account=actor_account,
-        message=message,
-    )
-
-
-ZONE_FOLLOWS = {
-    C.CONNECTING: EndpointZone.Status.CONNECTING,
-    C.CONNECTED: EndpointZone.Status.CONNECTED,
-    C.DISCONNECTING: EndpointZone.Status.DISCONNECTING,
-    C.PENDING: EndpointZone.Status.CONNECTED,
-    C.DELETING: EndpointZone.Status.DELETING,
-    C.SERVICE_DELETED: EndpointZone.Status.DISCONNECTED,
-}
-
-
-def zone_status_for(endpoint, connection, current):
-    """A zone's status from its endpoint's and its connection's."""
-    Z = EndpointZone.Status
-    if current == Z.DELETING or endpoint.status == Endpoint.Status.DELETING:
-        return Z.DELETING
-    if current == Z.CREATING and endpoint.status != Endpoint.Status.ACTIVE:
-        return Z.CREATING
-    if connection is None:
-        return Z.DISCONNECTED
-    if connection.status == C.DISCONNECTED:
-        return Z.WAIT if current in (Z.CREATING, Z.WAIT) else Z.DISCONNECTED
-    return ZONE_FOLLOWS[connection.status]
-
-
-def _sync_zones(endpoint, connection):
+def _sync_zones(endpoint: Endpoint, connection: EndpointConnection | None) -> None:
+    """Each zone of ``endpoint`` takes the state its endpoint and connection imply."""
     for zone in EndpointZone.objects.filter(endpoint_id=endpoint.pk):
-        status = zone_status_for(endpoint, connection, zone.status)
-        if status != zone.status:
-            EndpointZone.objects.filter(pk=zone.pk).update(status=status)
+        lifecycle.follow(zone, "settle_with", endpoint=endpoint, connection=connection)
 
 
-def _connection_step(connection, method_name, actor, actor_account, action, message="", **kw):
-    """Apply a transition to an already locked connection, record it, schedule what follows."""
-    before = connection.status
-    getattr(connection, method_name)(**kw)
-    connection.state_since = connection.modified_at = timezone.now()
-    connection.save()
-    _record(connection, action, actor, actor_account, before, message)
-    _sync_zones(connection.endpoint, connection)
-    if connection.is_transitional:
-        lifecycle.schedule_advance(connection)
-    return connection
-
-
-@transaction.atomic
 def _provider_transition(
-    *, account, actor, service, connection, choose, action, refused, message="", **kwargs
-):
-    """Lock the connection of the provider's own ``service`` and apply the chosen transition.
+    *,
+    account: Account,
+    actor: Actor,
+    service: EndpointService,
+    connection: EndpointConnection,
+    method_name: Any,
+    action: str,
+    refusal: str,
+    message: str = "",
+    **kwargs: Any,
+) -> EndpointConnection:
+    """The transition of a connection of the provider's own ``service``.
 
     A lost race (someone changed the state first) is an ordinary refusal naming the state.
     """
     _owner_of(account, service)
-    locked = lifecycle.lock(EndpointConnection, connection.pk)
-    if locked is None or locked.service_id != service.pk:
-        raise StateRefused(f"The endpoint connection {connection.pk} no longer exists.")
-    method_name = choose(locked)
-    if not can_proceed(getattr(locked, method_name)):
-        raise StateRefused(refused(locked))
-    return _connection_step(locked, method_name, actor, account, action, message, **kwargs)
+
+    def still_ours(locked: EndpointConnection) -> None:
+        if locked.service_id != service.pk:
+            raise StateRefused(f"The endpoint connection {connection.pk} no longer exists.")
+
+    return lifecycle.transition(
+        connection,
+        method_name,
+        actor=actor,
+        actor_account=account,
+        action=action,
+        check=still_ours,
+        refused=lambda c: connection_refusal(c, refusal),
+        message=message,
+        **kwargs,
+    )
 
 
-def connection_refusal(connection, action):
+def connection_refusal(connection: EndpointConnection, action: str) -> str:
     """Why ``action`` is refused now: always names the current state."""
     state = connection.status
     if state in EndpointConnection.SETTLES_TO:
@@ -804,22 +801,18 @@ def connection_allow(
     service: EndpointService,
     connection: EndpointConnection,
     auto_allocate: bool = False,
-):
+) -> EndpointConnection:
     """Allow: Disconnected → Connecting; the worker completes it (→ Connected)."""
-
-    def choose(locked):
-        locked.auto_allocate = bool(auto_allocate)
-        return "allow"
-
     return _provider_transition(
         account=account,
         actor=actor,
         service=service,
         connection=connection,
-        choose=choose,
+        method_name="allow",
         action="allow",
-        refused=lambda c: connection_refusal(c, "allow"),
+        refusal="allow",
         message="Service resources allocated automatically." if auto_allocate else "",
+        auto_allocate=bool(auto_allocate),
     )
 
 
@@ -829,16 +822,16 @@ def connection_deny(
     actor: Actor = None,
     service: EndpointService,
     connection: EndpointConnection,
-):
+) -> EndpointConnection:
     """Deny: Connected → Disconnecting; a request not yet allowed stays Disconnected."""
     return _provider_transition(
         account=account,
         actor=actor,
         service=service,
         connection=connection,
-        choose=lambda c: "reject" if c.status == C.DISCONNECTED else "deny",
+        method_name=lambda c: "reject" if c.status == C.DISCONNECTED else "deny",
         action="deny",
-        refused=lambda c: connection_refusal(c, "deny"),
+        refusal="deny",
     )
 
 
@@ -849,7 +842,7 @@ def connection_change_bandwidth(
     service: EndpointService,
     connection: EndpointConnection,
     bandwidth: int | str,
-):
+) -> EndpointConnection:
     """Connected → Pending → Connected with the new bandwidth (range by resource type)."""
     low, high = service.bandwidth_range
     bandwidth = validators.bandwidth(bandwidth, low, high)
@@ -858,28 +851,18 @@ def connection_change_bandwidth(
         actor=actor,
         service=service,
         connection=connection,
-        choose=lambda c: "change_bandwidth",
+        method_name="change_bandwidth",
         action="change bandwidth",
-        refused=lambda c: connection_refusal(c, "bandwidth"),
+        refusal="bandwidth",
         message=f"{bandwidth} Mbps",
         bandwidth=bandwidth,
     )
 
 
-def connection_after_advance(*, connection: EndpointConnection, from_state: str):
-    """The worker completed a step: record it; zones follow; a deleted endpoint goes."""
-    EndpointConnection.objects.filter(pk=connection.pk).update(modified_at=timezone.now())
-    if from_state == C.DELETING:
-        endpoint_finish_delete(endpoint=connection.endpoint)
-        return
-    _record(connection, connection.TRANSITIONAL[from_state], None, None, from_state)
-    _sync_zones(connection.endpoint, connection)
-
-
 # --- what depends on other resources ----------------------------------------------------------
 
 
-def _load_balancer_dependents(instance):
+def _load_balancer_dependents(instance: ClbInstance | AlbInstance) -> list[str]:
     field = "clb_id" if isinstance(instance, ClbInstance) else "alb_id"
     ids = sorted(
         set(
@@ -891,7 +874,7 @@ def _load_balancer_dependents(instance):
     return [f"it is the service resource of endpoint service {', '.join(ids)}"] if ids else []
 
 
-def _vswitch_dependents(vswitch):
+def _vswitch_dependents(vswitch: VSwitch) -> list[str]:
     rows = list(
         EndpointZone.objects.filter(vswitch=vswitch).values_list("endpoint_id", "eni_id")[:3]
     )
@@ -900,35 +883,36 @@ def _vswitch_dependents(vswitch):
     return ["endpoint ENIs are in it: " + ", ".join(f"{eni} of {ep}" for ep, eni in rows)]
 
 
-def _security_group_dependents(group):
+def _security_group_dependents(group: SecurityGroup) -> list[str]:
     ids = list(group.endpoints.values_list("id", flat=True)[:3])
     return [f"endpoints {', '.join(ids)} use it"] if ids else []
 
 
-def _vpc_dependents(vpc):
+def _vpc_dependents(vpc: Vpc) -> list[str]:
     ids = list(vpc.endpoints.values_list("id", flat=True)[:3])
     return [f"endpoints {', '.join(ids)} are in it"] if ids else []
 
 
-def _service_advanced(service, from_state):
+def _service_advanced(service: EndpointService, from_state: str) -> None:
     if from_state == EndpointService.Status.DELETING:
         endpoint_service_finish_delete(service=service)
 
 
-def _endpoint_advanced(endpoint, from_state):
+def _endpoint_advanced(endpoint: Endpoint, from_state: str) -> None:
     if from_state == Endpoint.Status.DELETING:
-        endpoint_finish_delete(endpoint=endpoint)
+        endpoint_release_addresses(endpoint=endpoint)
     else:
         endpoint_zones_settle(endpoint=endpoint)
 
 
-def _connection_advanced(connection, from_state):
-    connection_after_advance(connection=connection, from_state=from_state)
+def _connection_changed(connection: EndpointConnection, from_state: str) -> None:
+    """Whoever moved the connection (provider, worker, system), its zones follow."""
+    _sync_zones(connection.endpoint, connection)
 
 
 lifecycle.after(EndpointService, _service_advanced)
 lifecycle.after(Endpoint, _endpoint_advanced)
-lifecycle.after(EndpointConnection, _connection_advanced)
+lifecycle.on_change(EndpointConnection, _connection_changed)
 lifecycle.register_delete_guard(ClbInstance, _load_balancer_dependents)
 lifecycle.register_delete_guard(AlbInstance, _load_balancer_dependents)
 lifecycle.register_delete_guard(VSwitch, _vswitch_dependents)

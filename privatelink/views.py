@@ -7,7 +7,7 @@ owner's UID.
 """
 
 from django.contrib import messages
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
@@ -40,12 +40,12 @@ from .forms import (
     WhitelistAddForm,
 )
 from .models import (
-    ConnectionEvent,
     Endpoint,
     EndpointConnection,
     EndpointService,
     EndpointZone,
     ResourceType,
+    load_histories,
 )
 
 ACTIONS = Column("Actions", template="layout/partials/actions_cell.html")
@@ -88,15 +88,6 @@ class PrivateLinkViews(ResourceViews):
         return super().create_view(request)
 
 
-def connection_history(connection, account):
-    return [(event, event.actor_for(account)) for event in connection.events.all()]
-
-
-EVENTS_PREFETCH = Prefetch(
-    "events", queryset=ConnectionEvent.objects.select_related("actor", "actor_account")
-)
-
-
 # --- endpoint services (provider) ----------------------------------------------------------
 
 
@@ -127,7 +118,7 @@ def service_resources_tab(request, obj):
 def provider_connections(service):
     return (
         service.connections.select_related("endpoint", "account")
-        .prefetch_related("endpoint__zones__zone", EVENTS_PREFETCH)
+        .prefetch_related("endpoint__zones__zone")
         .order_by("-created_at", "pk")
     )
 
@@ -137,8 +128,9 @@ def service_connections_tab(request, obj):
     account = acting_account(request)
     pages = paginate(request, provider_connections(obj), count=obj.connections.all())
     connections = pages["page"].object_list
+    load_histories(connections)
     for connection in connections:
-        connection.history = connection_history(connection, account)
+        connection.history = connection.history_for(account)
         connection.owner_label = (
             "Current Account" if connection.account_id == account.pk else connection.account.uid
         )
@@ -408,12 +400,9 @@ def endpoint_groups_tab(request, obj):
 
 def endpoint_connection_tab(request, obj):
     connection = (
-        EndpointConnection.objects.for_consumer(acting_account(request))
-        .filter(pk=obj.pk)
-        .prefetch_related(EVENTS_PREFETCH)
-        .first()
+        EndpointConnection.objects.for_consumer(acting_account(request)).filter(pk=obj.pk).first()
     )
-    history = connection_history(connection, acting_account(request)) if connection else []
+    history = connection.history_for(acting_account(request)) if connection else []
     return {"connection": connection, "history": history}
 
 

@@ -312,3 +312,37 @@ def test_listener_stop_start_are_recorded(slb_b, provider):
     )
     listener = ClbListener.objects.get(clb_id=lb_id)
     assert (listener.protocol, listener.status) == ("HTTP", "Running")
+
+
+def test_connection_history_names_the_access_key_that_acted(
+    sdk, key_a, key_b, account_a, account_b, provider, client_a, client_b
+):
+    """The connection's one trail: an API caller is its AccessKey to its own account, and
+    only the UID of its account to the other party (spec api.md, console.md)."""
+    service = _service(sdk, key_b, provider)
+    pa, pb = sdk("privatelink", key_a), sdk("privatelink", key_b)
+    m = pa.models
+    pb.add_user_to_vpc_endpoint_service(
+        m.AddUserToVpcEndpointServiceRequest(service_id=service.service_id, user_id=account_a.uid)
+    )
+    pa.open_private_link_service(m.OpenPrivateLinkServiceRequest())
+    endpoint = pa.create_vpc_endpoint(
+        _endpoint_request(m, service.service_name, _consumer(account_a))
+    ).body
+    pb.enable_vpc_endpoint_connection(
+        m.EnableVpcEndpointConnectionRequest(
+            service_id=service.service_id, endpoint_id=endpoint.endpoint_id
+        )
+    )
+    provider_tab = client_b.get(
+        f"/privatelink/endpoint-services/{service.service_id}/connections/", {"fragment": "tab"}
+    ).content.decode()
+    consumer_tab = client_a.get(
+        f"/privatelink/endpoints/{endpoint.endpoint_id}/connection/", {"fragment": "tab"}
+    ).content.decode()
+    assert f"<td>AccessKey {key_b.pk}</td>" in provider_tab  # its allow
+    assert f"<td>Account {account_a.uid}</td>" in provider_tab  # the consumer's request
+    assert key_a.pk not in provider_tab
+    assert f"<td>AccessKey {key_a.pk}</td>" in consumer_tab  # its request
+    assert f"<td>Account {account_b.uid}</td>" in consumer_tab  # the provider's allow
+    assert key_b.pk not in consumer_tab

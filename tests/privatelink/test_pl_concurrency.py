@@ -16,7 +16,7 @@ from django.db import connection as db_connection
 from pl_factories import connection_of, make_endpoint, make_service, settle
 
 from factories import client_for, make_login
-from privatelink.models import ConnectionEvent
+from privatelink.models import connection_events
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +67,7 @@ def race(account_a, account_b):
 def state_changes(endpoint):
     return [
         (e.action, e.from_state, e.to_state)
-        for e in ConnectionEvent.objects.filter(connection_id=endpoint.pk)
+        for e in connection_events().filter(resource_id=endpoint.pk)
         if e.from_state and e.from_state != e.to_state and e.actor_id is not None
     ]
 

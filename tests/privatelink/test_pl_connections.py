@@ -5,7 +5,7 @@ from pl_factories import connection_of, make_endpoint, make_service, settle
 
 from console.errors import ConsoleError, StateRefused
 from privatelink import services
-from privatelink.models import ConnectionEvent, Endpoint, EndpointConnection, EndpointZone
+from privatelink.models import Endpoint, EndpointConnection, EndpointZone
 
 S = EndpointConnection.Status
 Z = EndpointZone.Status
@@ -67,7 +67,11 @@ WORKER = {
 }
 
 
-@pytest.mark.parametrize("state", list(S))
+# Deleted is never seen: the row is removed in the same step (console.lifecycle.advance).
+OBSERVABLE = [state for state in S if state != S.DELETED]
+
+
+@pytest.mark.parametrize("state", OBSERVABLE)
 @pytest.mark.parametrize("action", ["allow", "deny", "bandwidth"])
 def test_transition_table(action, state, account_a, account_b, user_b):
     connection = connection_in(state, account_a, account_b)
@@ -76,24 +80,24 @@ def test_transition_table(action, state, account_a, account_b, user_b):
         # The provider no longer has the service: nothing to act through.
         assert connection.service is None
         return
-    before = ConnectionEvent.objects.filter(connection=connection).count()
+    before = connection.events.count()
     expected = ALLOWED.get((action, state))
     if expected is None:
         with pytest.raises(StateRefused) as refused:
             provider_call(action, connection, account_b, user_b)
         assert f"The connection is {state}" in refused.value.message
         assert connection_of(connection.endpoint).status == state
-        assert ConnectionEvent.objects.filter(connection=connection).count() == before
+        assert connection.events.count() == before
         return
     result = provider_call(action, connection, account_b, user_b)
     assert result.status == expected
-    event = ConnectionEvent.objects.filter(connection=connection).first()
+    event = connection.events.first()
     assert (event.from_state, event.to_state, event.actor) == (state, expected, user_b)
     assert event.actor_account == account_b
     if expected in WORKER:
         settled = settle(result)
         assert settled.status == WORKER[expected]
-        last = ConnectionEvent.objects.filter(connection=connection).first()
+        last = connection.events.first()
         assert (last.from_state, last.to_state, last.actor) == (expected, WORKER[expected], None)
 
 

@@ -65,21 +65,21 @@ def test_a_commit_between_reading_rows_and_rendering_is_seen_by_the_next_poll(
     """The worker commits while the table is being rendered: the page shows the old rows,
     so its poll must not be answered "unchanged" afterwards."""
     service, endpoint = lab2
-    history = views.connection_history
+    histories = views.load_histories
     calls = []
 
-    def history_then_worker_commits(connection, account):
+    def histories_then_worker_commits(connections):
         if not calls:
-            calls.append(connection.pk)
+            calls.append([c.pk for c in connections])
             services.connection_allow(
                 account=service.account, service=service, connection=connection_of(endpoint)
             )
-        return history(connection, account)
+        return histories(connections)
 
-    monkeypatch.setattr(views, "connection_history", history_then_worker_commits)
+    monkeypatch.setattr(views, "load_histories", histories_then_worker_commits)
     html = table(client_b, service)
     assert calls and 'data-status="Disconnected"' in html  # the rows read before the commit
-    monkeypatch.setattr(views, "connection_history", history)
+    monkeypatch.setattr(views, "load_histories", histories)
     response = client_b.get(poll_url(html, "connections"), headers=HTMX)
     assert response.status_code == 200
     assert f'data-status="{connection_of(endpoint).status}"' in response.content.decode()
