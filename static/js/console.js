@@ -157,14 +157,27 @@ window.consoleLive = (function () {
   function accountsOf(token) { return token ? token.split("-")[0].split(".") : []; }
   function open() { return source !== null && source.readyState === EventSource.OPEN; }
 
+  // A fragment already asking when an event comes would drop the new ask (htmx drops a
+  // request while the element has one in flight) and might show rows read before the
+  // change: ask again once it has answered.
+  var pending = {};
   function refresh(account) {
     fragments().forEach(function (el) {
       var token = tokenOf(el);
-      if (account === null || !token || accountsOf(token).indexOf(account) >= 0) {
+      if (!token || accountsOf(token).indexOf(account) >= 0) {
+        if (el.classList.contains("htmx-request")) {
+          pending[account] = true;
+          return;
+        }
         el._liveAt = Date.now();
         htmx.trigger(el, "live");
       }
     });
+  }
+  function flushPending() {
+    var accounts = Object.keys(pending);
+    pending = {};
+    accounts.forEach(refresh);
   }
 
   function stop() {
@@ -203,6 +216,9 @@ window.consoleLive = (function () {
 
   document.addEventListener("DOMContentLoaded", connect);
   document.addEventListener("htmx:afterSettle", connect);
+  document.addEventListener("htmx:afterRequest", function () {
+    setTimeout(flushPending, 50); // after the answer has been swapped in and settled
+  });
   document.addEventListener("htmx:beforeRequest", function (event) {
     event.detail.elt._liveAt = Date.now();
   });
