@@ -16,4 +16,5 @@ def console(request):
         "read_only": request.read_only,
         "nav_products": navigation(request.path),
         "status_poll_ms": settings.STATUS_POLL_MS,
+        "live_fallback_ms": settings.LIVE_FALLBACK_MS,
     }

@@ -50,6 +50,10 @@ class Poll:
     target: str
     outer: bool
     due: float = field(default=0.0)
+    # A live fragment (console_tags.live_trigger): with the page's event stream open it polls
+    # only every LIVE_FALLBACK_MS, and at once when an event names one of its accounts.
+    live: bool = False
+    last: float = field(default=0.0)
 
 
 def polls_in(page_html, now):
@@ -66,7 +70,8 @@ def polls_in(page_html, now):
         every = float(match.group(1)) / (1000 if match.group(2) == "ms" else 1) if match else None
         first = now if on_load else now + every
         outer = attrs.get("hx-swap", "innerHTML").startswith("outerHTML")
-        polls.append(Poll(attrs["hx-get"], every, attrs.get("id", ""), outer, first))
+        live = "consoleLive" in trigger
+        polls.append(Poll(attrs["hx-get"], every, attrs.get("id", ""), outer, first, live, now))
     return polls
 
 
