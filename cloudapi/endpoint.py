@@ -19,7 +19,7 @@ from console.catalogue import DEFAULT_REGION
 from console.errors import ConsoleError, DependencyViolation, StateRefused
 from console.models import Region
 
-from . import registry, signing, throttle
+from . import idempotency, registry, signing, throttle
 from .errors import ApiError
 from .models import AccessKey, UsedNonce
 from .params import Params
@@ -215,14 +215,25 @@ def run(call):
     """Run the operation in one transaction: all of its services, or nothing.
 
     ``DryRun`` runs every check of the real call and then rolls it back (queued work
-    included: it is sent only on commit), answering as the cloud does.
+    included: it is sent only on commit), answering as the cloud does. A create with a
+    ``ClientToken`` already used answers what the first call answered (``idempotency``).
     """
-    with transaction.atomic():
-        result = call.operation.handler(call)
-        if call.dry_run:
-            raise ApiError(
-                "DryRunOperation", "Request validation has been passed with DryRun flag set."
-            )
+    token = idempotency.client_token(call)
+    try:
+        with transaction.atomic():
+            result = idempotency.stored(call, token) if token else None
+            if result is not None:
+                return result
+            result = call.operation.handler(call)
+            if call.dry_run:
+                raise ApiError(
+                    "DryRunOperation", "Request validation has been passed with DryRun flag set."
+                )
+            if token:
+                idempotency.remember(call, token, result)
+    except idempotency.Replayed:
+        # A simultaneous call with this token committed first; this one rolled back.
+        return idempotency.stored(call, token)
     return result
 
 

@@ -6,7 +6,7 @@ import string
 from django.db import models
 from django.utils import timezone
 
-from console.models import Account, AccountScopedQuerySet
+from console.models import Account, AccountScopedQuerySet, IdempotencyKey
 
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -102,3 +102,18 @@ class ClbListenerPort(models.Model):
 
     def __str__(self):
         return f"{self.listener_id} → {self.backend_port}"
+
+
+class ClientTokenResult(models.Model):
+    """What an API create with a ``ClientToken`` answered, beside the console's idempotency
+    token it was stored with: a retry with the same parameters gets the same answer, other
+    parameters are refused (the fingerprint tells them apart)."""
+
+    token = models.OneToOneField(
+        IdempotencyKey, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    fingerprint = models.CharField(max_length=64)
+    result = models.JSONField()
+
+    def __str__(self):
+        return f"{self.token_id} → {self.token.resource_id}"

@@ -24,14 +24,20 @@ class Operation:
     resource: str
     # Console form fields named by a service's refusal -> the API parameter they came from.
     fields: dict
+    # A create that honours ``ClientToken``: the result field that holds the new resource's ID.
+    idempotent: str = ""
 
 
-def operation(version, action, *, write=False, resource="", fields=None):
-    """Register ``handler(call) -> dict`` as the answer to ``action`` of ``version``."""
+def operation(version, action, *, write=False, resource="", fields=None, idempotent=""):
+    """Register ``handler(call) -> dict`` as the answer to ``action`` of ``version``.
+
+    ``idempotent`` names the result field with the new resource's ID when the SDK model of
+    the operation carries ``ClientToken`` (see ``cloudapi.idempotency``).
+    """
 
     def register(handler):
         _operations[(version, action)] = Operation(
-            version, action, handler, write, resource, fields or {}
+            version, action, handler, write, resource, fields or {}, idempotent
         )
         return handler
 

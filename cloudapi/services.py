@@ -9,7 +9,7 @@ from .models import AccessKey
 
 
 @transaction.atomic
-def access_key_create(*, account):
+def access_key_create(*, account: Account) -> AccessKey:
     """A new Enabled pair; refused when the account has AccessKey.MAX_PER_ACCOUNT already."""
     # Lock the account row so that two simultaneous creates cannot both pass the limit.
     Account.objects.select_for_update().filter(pk=account.pk).first()
@@ -22,7 +22,7 @@ def access_key_create(*, account):
     return AccessKey.objects.create(account=account)
 
 
-def _set_status(account, key, status):
+def _set_status(account: Account, key: AccessKey, status: str) -> AccessKey:
     if key.account_id != account.pk:
         raise ConsoleError("The specified AccessKey does not exist.", code="NotFound")
     if key.status == status:
@@ -32,16 +32,16 @@ def _set_status(account, key, status):
     return key
 
 
-def access_key_disable(*, account, key):
+def access_key_disable(*, account: Account, key: AccessKey) -> AccessKey:
     """A Disabled key's requests are refused (InvalidAccessKeyId.Inactive)."""
     return _set_status(account, key, AccessKey.Status.DISABLED)
 
 
-def access_key_enable(*, account, key):
+def access_key_enable(*, account: Account, key: AccessKey) -> AccessKey:
     return _set_status(account, key, AccessKey.Status.ENABLED)
 
 
-def access_key_delete(*, account, key):
+def access_key_delete(*, account: Account, key: AccessKey) -> None:
     if key.account_id != account.pk:
         raise ConsoleError("The specified AccessKey does not exist.", code="NotFound")
     if key.enabled:

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .models import Region
+from .middleware import regions
 from .navigation import navigation
 
 
@@ -8,7 +8,7 @@ def console(request):
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     return {
-        "regions": Region.objects.all(),
+        "regions": regions(),
         "current_region": request.region,
         "acting_account": request.account,
         "login": request.login,
@@ -16,4 +16,5 @@ def console(request):
         "read_only": request.read_only,
         "nav_products": navigation(request.path),
         "status_poll_ms": settings.STATUS_POLL_MS,
+        "live_fallback_ms": settings.LIVE_FALLBACK_MS,
     }

@@ -297,6 +297,11 @@ class ResourceViews:
     list_template = "layout/list.html"
     detail_template = "layout/detail.html"
     form_template = "layout/form.html"
+    # What the one form layout varies by: the heading (else ``create_label``), the fields (a
+    # resource with rows of drop-downs or sub-fields has its own body) and a stylesheet.
+    form_title = ""
+    form_body_template = "layout/partials/form_body.html"
+    stylesheet = ""
     delete_service = None  # staticmethod(service): called with account, actor, <delete_kwarg>
     delete_kwarg = "instance"
 
@@ -477,11 +482,10 @@ class ResourceViews:
                     messages.success(request, f"{self.singular} {obj.pk} was created.")
                     return htmx_redirect(request, self.created_url(request, obj))
         elif request.htmx and request.GET.get("fragment") == "form":
-            # A dependent field changed (VPC → vSwitches): re-render the form, no errors.
+            # A dependent field changed (VPC → vSwitches) or a row was added: re-render the
+            # form, no errors.
             form = form_class(initial=initial_from(request.GET), **self.form_kwargs(request))
-            return render(
-                request, "layout/partials/form_body.html", self.base_context(request, form=form)
-            )
+            return render(request, self.form_body_template, self.base_context(request, form=form))
         else:
             form = form_class(initial=initial_from(request.GET), **self.form_kwargs(request))
         context = self.base_context(request, form=form, idempotency_key=key)

@@ -61,11 +61,17 @@ def versions(account_ids) -> list[int] | None:
     return [int(v) if v is not None else 0 for v in values]
 
 
+def channel(account_id) -> str:
+    """The pub/sub channel on which each bump of ``account_id``'s counter is announced."""
+    return f"live.changed:{account_id}"
+
+
 def _incr(account_ids) -> None:
     try:
         pipe = _client().pipeline(transaction=False)
         for pk in sorted(account_ids):
             pipe.incr(_key(pk))
+            pipe.publish(channel(pk), str(pk))
         pipe.execute()
     except redis.RedisError as error:
         # Pages relying on this bump re-render within LIVE_MAX_AGE anyway.
@@ -123,20 +129,26 @@ def _sign(snapshot: dict) -> str:
     return f"{payload}-{_mac(payload)}"
 
 
-def unchanged(token: str) -> bool:
-    """True when ``token`` is ours, recent, and no counter it covers has moved since."""
+def _verify(token: str, max_age: float) -> tuple[list[int], list[int]] | None:
+    """The (account ids, counters) of ``token`` when it is ours and at most ``max_age`` old."""
     payload, _, mac = token.rpartition("-")
     if not payload or not hmac.compare_digest(mac, _mac(payload)):
-        return False
+        return None
     try:
         ids, snapshot, issued = payload.split("-")
-        if time.time() - int(issued) > settings.LIVE_MAX_AGE:
-            return False
-        ids = ids.split(".")
+        if time.time() - int(issued) > max_age:
+            return None
+        ids = [int(pk) for pk in ids.split(".")]
         snapshot = [int(v) for v in snapshot.split(".")]
     except ValueError:
-        return False
-    return len(ids) == len(snapshot) and versions(ids) == snapshot
+        return None
+    return (ids, snapshot) if len(ids) == len(snapshot) else None
+
+
+def unchanged(token: str) -> bool:
+    """True when ``token`` is ours, recent, and no counter it covers has moved since."""
+    verified = _verify(token, settings.LIVE_MAX_AGE)
+    return verified is not None and versions(verified[0]) == verified[1]
 
 
 def poll_is_unchanged(query_string: str, htmx: bool) -> bool:
@@ -182,6 +194,8 @@ class LiveMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path == EVENTS_PATH:  # no session, no database: the tokens say it all
+            return events_view(request)
         if request.method == "GET" and poll_is_unchanged(
             request.META.get("QUERY_STRING", ""), bool(request.headers.get("HX-Request"))
         ):
@@ -214,3 +228,119 @@ class LiveWSGI:
             start_response("204 No Content", list(self.HEADERS))
             return []
         return self.application(environ, start_response)
+
+
+# --- the event stream ------------------------------------------------------------------------
+#
+# An open page keeps one EventSource on EVENTS_PATH with the tokens of its live fragments. The
+# stream subscribes to the channels of exactly the accounts those signed tokens name (so a page
+# hears of no other account's changes), sends ``event: change`` / ``data: <account>`` when one
+# of their counters moves, and a comment line now and then so dead connections are noticed.
+# static/js/console.js then asks the fragments of that account for news (``204`` when a
+# fragment's own snapshot is still current). Served natively by console.asgi under the class
+# server; :func:`events_view` serves it with a thread per stream under runserver and tests.
+
+EVENTS_PATH = "/live/events/"
+MAX_STREAM_TOKENS = 8
+STREAM_HEADERS = [
+    ("Content-Type", "text/event-stream"),
+    ("Cache-Control", "no-store"),
+    ("X-Accel-Buffering", "no"),
+]
+# How long the browser waits before it reconnects after the server closed the stream.
+STREAM_PREAMBLE = b"retry: 2000\n\n"
+HEARTBEAT = b": still here\n\n"
+FORBIDDEN = "The live stream needs the live tokens of a page."
+UNAVAILABLE = "Live updates are unavailable; the page polls instead."
+
+
+def stream_accounts(query_string: str) -> dict[int, int] | None:
+    """The accounts an event stream may follow, with the oldest counter its page showed:
+    those of its ``live`` tokens, each ours and at most ``LIVE_STREAM_MAX_AGE`` old. ``None``
+    when there is none or one is not valid."""
+    tokens = parse_qs(query_string).get(PARAM, [])
+    if not tokens or len(tokens) > MAX_STREAM_TOKENS:
+        return None
+    seen: dict[int, int] = {}
+    for token in tokens:
+        verified = _verify(token, settings.LIVE_STREAM_MAX_AGE)
+        if verified is None:
+            return None
+        for pk, version in zip(*verified, strict=True):
+            seen[pk] = min(version, seen.get(pk, version))
+    return seen
+
+
+def missed(seen: dict[int, int], current) -> list[int]:
+    """The accounts whose counters moved between the page's render and its stream's
+    subscription (their events went out before anyone listened)."""
+    return [pk for pk, now in zip(seen, current, strict=True) if now != seen[pk]]
+
+
+def change_event(data) -> bytes:
+    """One ``change`` event naming the account whose counter moved."""
+    account = data.decode() if isinstance(data, bytes) else str(data)
+    return f"event: change\ndata: {int(account)}\n\n".encode()
+
+
+def stream_forbidden() -> HttpResponse:
+    return HttpResponse(FORBIDDEN, status=403, content_type="text/plain")
+
+
+def stream_unavailable() -> HttpResponse:
+    return HttpResponse(UNAVAILABLE, status=503, content_type="text/plain")
+
+
+def subscribe(account_ids):
+    """A pub/sub connection listening to ``account_ids``' channels (raises ``RedisError``)."""
+    pubsub = _client().pubsub(ignore_subscribe_messages=True)
+    try:
+        pubsub.subscribe(*[channel(pk) for pk in account_ids])
+    except redis.RedisError:
+        pubsub.close()
+        raise
+    return pubsub
+
+
+def sync_stream(pubsub, seen, lifetime: float | None = None, heartbeat: float | None = None):
+    """The event stream of a connection from :func:`subscribe` (following the accounts of
+    ``seen``, see :func:`stream_accounts`), as a blocking generator."""
+    lifetime = settings.LIVE_STREAM_LIFETIME if lifetime is None else lifetime
+    heartbeat = settings.LIVE_HEARTBEAT if heartbeat is None else heartbeat
+    try:
+        yield STREAM_PREAMBLE
+        for pk in missed(seen, versions(list(seen)) or list(seen.values())):
+            yield change_event(pk)
+        now = time.monotonic()
+        end, beat = now + lifetime, now + heartbeat
+        while now < end:
+            message = pubsub.get_message(timeout=max(0.0, min(beat, end) - now))
+            now = time.monotonic()
+            if message is not None and message["type"] == "message":
+                yield change_event(message["data"])
+            elif now >= beat:
+                beat = now + heartbeat
+                yield HEARTBEAT
+    except redis.RedisError as error:
+        # The page polls until it can open the stream again.
+        log.warning("live: a stream ended: %s", error)
+    finally:
+        pubsub.close()
+
+
+def events_view(request):
+    """The event stream under runserver and the test server (a thread per open stream);
+    :class:`LiveMiddleware` serves it before sessions and authentication."""
+    from django.http import StreamingHttpResponse
+
+    seen = stream_accounts(request.META.get("QUERY_STRING", ""))
+    if not seen:
+        return stream_forbidden()
+    try:
+        pubsub = subscribe(seen)
+    except redis.RedisError:
+        return stream_unavailable()
+    response = StreamingHttpResponse(sync_stream(pubsub, seen))
+    for name, value in STREAM_HEADERS:
+        response[name] = value
+    return response

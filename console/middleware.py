@@ -16,6 +16,30 @@ PROVISIONING_DELAYED = (
 )
 
 
+_regions: tuple[Region, ...] = ()
+
+
+def regions() -> tuple[Region, ...]:
+    """The catalogue's regions, read once per process: every request resolves its region and
+    every page lists them, and the rows change only when the catalogue is loaded (migrations,
+    seeding), never while the console serves."""
+    global _regions
+    if not _regions:
+        _regions = tuple(Region.objects.all())
+    return _regions
+
+
+def region(region_id) -> Region | None:
+    """The catalogue's region ``region_id`` (None if there is no such region)."""
+    global _regions
+    for found in regions():
+        if found.pk == region_id:
+            return found
+    # Not among the rows read before (a catalogue loaded since): read it again once.
+    _regions = ()
+    return next((found for found in regions() if found.pk == region_id), None)
+
+
 class ConsoleContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -48,10 +72,7 @@ class ConsoleContextMiddleware:
             elif login is not None:
                 request.account = login.account
             region_id = request.session.get(SESSION_REGION, DEFAULT_REGION)
-            request.region = (
-                Region.objects.filter(pk=region_id).first()
-                or Region.objects.filter(pk=DEFAULT_REGION).first()
-            )
+            request.region = region(region_id) or region(DEFAULT_REGION)
             # Before the view reads anything: the version its live fragments will carry.
             live.watch(request)
         lifecycle.dispatch_delayed.set(False)

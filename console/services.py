@@ -1,10 +1,11 @@
 """Every write to accounts and base resources. Each service is atomic and validates."""
 
 import ipaddress
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from . import lifecycle, validators
@@ -27,14 +28,14 @@ from .models import (
 Actor = AbstractBaseUser | None
 
 
-def same_account(account, *objects):
+def same_account(account: Account, *objects: models.Model | None) -> None:
     """Refuse objects of another account even if an ID was forged into the request."""
     for obj in objects:
         if obj is not None and obj.account_id != account.pk:
             raise ConsoleError("The specified resource does not exist.", code="NotFound")
 
 
-def _require_available(vpc, field):
+def _require_available(vpc: Vpc, field: str) -> None:
     if vpc.status != Vpc.Status.AVAILABLE:
         raise ConsoleError(
             f"The VPC {vpc.display_name} is {vpc.status}; wait until it is Available.",
@@ -45,7 +46,7 @@ def _require_available(vpc, field):
 # --- accounts ----------------------------------------------------------------------------
 
 
-def account_activate_privatelink(*, account: Account):
+def account_activate_privatelink(*, account: Account) -> Account:
     """Activation is immediate and idempotent."""
     if account.privatelink_activated_at is None:
         account.privatelink_activated_at = timezone.now()
@@ -53,7 +54,9 @@ def account_activate_privatelink(*, account: Account):
     return account
 
 
-def account_create(*, name: str, uid: str | None = None, alb_privatelink_privilege: bool = False):
+def account_create(
+    *, name: str, uid: str | None = None, alb_privatelink_privilege: bool = False
+) -> Account:
     kwargs = {"name": name, "alb_privatelink_privilege": alb_privatelink_privilege}
     if uid:
         kwargs["uid"] = uid
@@ -65,12 +68,14 @@ def account_create(*, name: str, uid: str | None = None, alb_privatelink_privile
 PRIVILEGE_FIELDS = {Ticket.Privilege.ALB_PRIVATELINK: "alb_privatelink_privilege"}
 
 
-def holds_privilege(account, privilege):
+def holds_privilege(account: Account, privilege: str) -> bool:
     return bool(getattr(account, PRIVILEGE_FIELDS[privilege]))
 
 
 @transaction.atomic
-def ticket_submit(*, account, actor=None, region, privilege, description=""):
+def ticket_submit(
+    *, account: Account, actor: Actor = None, region: Region, privilege: str, description: str = ""
+) -> Ticket:
     """Ask for a privilege. A demo account's ticket is approved by the worker after
     ``TICKET_APPROVAL_DELAY``; any other waits for an instructor."""
     if privilege not in PRIVILEGE_FIELDS:
@@ -103,18 +108,18 @@ def ticket_submit(*, account, actor=None, region, privilege, description=""):
     return ticket
 
 
-def ticket_approve(*, ticket, actor):
+def ticket_approve(*, ticket: Ticket, actor: Actor) -> Ticket:
     """An instructor grants the privilege the ticket asks for."""
     return _ticket_decide(ticket, "approve", actor)
 
 
-def ticket_reject(*, ticket, actor, answer=""):
+def ticket_reject(*, ticket: Ticket, actor: Actor, answer: str = "") -> Ticket:
     """An instructor refuses it; the account stays without the privilege."""
     return _ticket_decide(ticket, "reject", actor, answer)
 
 
 @transaction.atomic
-def _ticket_decide(ticket, method, actor, answer=""):
+def _ticket_decide(ticket: Ticket, method: str, actor: Actor, answer: str = "") -> Ticket:
     done = "approved" if method == "approve" else "rejected"
     decided = lifecycle.transition(
         ticket,
@@ -126,7 +131,7 @@ def _ticket_decide(ticket, method, actor, answer=""):
     return ticket_decided(ticket=decided, actor=actor, answer=answer)
 
 
-def ticket_decided(*, ticket, actor, answer=""):
+def ticket_decided(*, ticket: Ticket, actor: Actor, answer: str = "") -> Ticket:
     """Record who decided and, for an approval, grant the privilege (worker or instructor)."""
     ticket.decided_by = actor.get_username() if getattr(actor, "pk", None) else "system"
     if ticket.status == Ticket.Status.APPROVED:
@@ -139,7 +144,7 @@ def ticket_decided(*, ticket, actor, answer=""):
     return ticket
 
 
-def _ticket_advanced(ticket, from_state):
+def _ticket_advanced(ticket: Ticket, from_state: str) -> None:
     """The worker decided an automatically approved ticket: record it, grant the privilege."""
     ticket_decided(ticket=ticket, actor=None)
 
@@ -152,7 +157,7 @@ lifecycle.after(Ticket, _ticket_advanced)
 
 def private_ip_allocate(
     *, vswitch: VSwitch, holder_id: str, address: str | None = None, field: str = "private_ip"
-):
+) -> str:
     """Take ``address`` (checked) or the lowest free address of ``vswitch``."""
     net = vswitch.network
     if address:
@@ -195,7 +200,7 @@ def private_ip_allocate(
     )
 
 
-def private_ip_release(*, holder_id: str):
+def private_ip_release(*, holder_id: str) -> None:
     PrivateIp.objects.filter(holder_id=holder_id).delete()
 
 
@@ -211,7 +216,7 @@ def vpc_create(
     cidr_block: str,
     name: str = "",
     description: str = "",
-):
+) -> Vpc:
     """Create a VPC; it is Pending until the worker makes it Available."""
     vpc = Vpc(
         account=account,
@@ -226,7 +231,7 @@ def vpc_create(
     return vpc
 
 
-def _vpc_dependents(vpc):
+def _vpc_dependents(vpc: Vpc) -> list[str]:
     reasons = []
     if vpc.vswitches.exists():
         reasons.append("it still has vSwitches")
@@ -239,7 +244,7 @@ lifecycle.register_delete_guard(Vpc, _vpc_dependents)
 
 
 @transaction.atomic
-def vpc_delete(*, account: Account, actor: Actor = None, vpc: Vpc):
+def vpc_delete(*, account: Account, actor: Actor = None, vpc: Vpc) -> None:
     same_account(account, vpc)
     lifecycle.ensure_deletable(vpc)
     lifecycle.record_event(vpc, "delete", actor=actor, from_state=vpc.status)
@@ -259,7 +264,7 @@ def vswitch_create(
     cidr_block: str,
     name: str = "",
     description: str = "",
-):
+) -> VSwitch:
     same_account(account, vpc)
     _require_available(vpc, "vpc")
     if zone.region_id != vpc.region_id:
@@ -293,7 +298,7 @@ def vswitch_create(
     return vswitch
 
 
-def _vswitch_dependents(vswitch):
+def _vswitch_dependents(vswitch: VSwitch) -> list[str]:
     holders = list(vswitch.private_ips.values_list("holder_id", flat=True)[:3])
     if holders:
         return [f"its addresses are in use by {', '.join(holders)}"]
@@ -304,7 +309,7 @@ lifecycle.register_delete_guard(VSwitch, _vswitch_dependents)
 
 
 @transaction.atomic
-def vswitch_delete(*, account: Account, actor: Actor = None, vswitch: VSwitch):
+def vswitch_delete(*, account: Account, actor: Actor = None, vswitch: VSwitch) -> None:
     same_account(account, vswitch)
     lifecycle.ensure_deletable(vswitch)
     lifecycle.record_event(vswitch, "delete", actor=actor, from_state=vswitch.status)
@@ -317,7 +322,7 @@ def vswitch_delete(*, account: Account, actor: Actor = None, vswitch: VSwitch):
 @transaction.atomic
 def security_group_create(
     *, account: Account, actor: Actor = None, vpc: Vpc, name: str, description: str = ""
-):
+) -> SecurityGroup:
     """A new group allows all outbound and no inbound traffic."""
     same_account(account, vpc)
     group = SecurityGroup(
@@ -343,7 +348,7 @@ def security_group_create(
     return group
 
 
-def _security_group_dependents(group):
+def _security_group_dependents(group: SecurityGroup) -> list[str]:
     reasons = []
     names = list(group.instances.values_list("id", flat=True)[:3])
     if names:
@@ -357,7 +362,7 @@ lifecycle.register_delete_guard(SecurityGroup, _security_group_dependents)
 
 
 @transaction.atomic
-def security_group_delete(*, account: Account, actor: Actor = None, group: SecurityGroup):
+def security_group_delete(*, account: Account, actor: Actor = None, group: SecurityGroup) -> None:
     same_account(account, group)
     lifecycle.ensure_deletable(group)
     lifecycle.record_event(group, "delete", actor=actor)
@@ -370,15 +375,15 @@ def security_group_rule_add(
     account: Account,
     actor: Actor = None,
     group: SecurityGroup,
-    direction,
-    policy="accept",
-    priority=1,
-    protocol,
-    port_range="",
+    direction: str,
+    policy: str = "accept",
+    priority: int | str = 1,
+    protocol: str,
+    port_range: str = "",
     cidr_block: str = "",
-    peer_group=None,
+    peer_group: SecurityGroup | None = None,
     description: str = "",
-):
+) -> SecurityGroupRule:
     same_account(account, group, peer_group)
     if direction not in SecurityGroupRule.Direction.values:
         raise ConsoleError("Choose Inbound or Outbound.", field="direction")
@@ -416,7 +421,9 @@ def security_group_rule_add(
 
 
 @transaction.atomic
-def security_group_rule_delete(*, account: Account, actor: Actor = None, rule: SecurityGroupRule):
+def security_group_rule_delete(
+    *, account: Account, actor: Actor = None, rule: SecurityGroupRule
+) -> None:
     same_account(account, rule.group)
     lifecycle.record_event(rule.group, "remove rule", actor=actor, message=str(rule))
     rule.delete()
@@ -425,7 +432,9 @@ def security_group_rule_delete(*, account: Account, actor: Actor = None, rule: S
 # --- ECS instances -------------------------------------------------------------------------
 
 
-def _service_fields(service, service_port, page_body, name):
+def _service_fields(
+    service: str, service_port: int | str | None, page_body: str | None, name: str
+) -> tuple[str, int, str]:
     if service not in EcsInstance.Service.values:
         raise ConsoleError("Choose None or NGINX.", field="service")
     if service == EcsInstance.Service.NGINX:
@@ -437,28 +446,10 @@ def _service_fields(service, service_port, page_body, name):
     return service, service_port, page_body
 
 
-@transaction.atomic
-def ecs_instance_create(
-    *,
-    account: Account,
-    actor: Actor = None,
-    zone: Zone,
-    vpc: Vpc,
-    vswitch: VSwitch,
-    name: str,
-    image,
-    security_groups,
-    private_ip="",
-    service: str = EcsInstance.Service.NONE,
-    service_port: int = 80,
-    page_body: str = "",
-    description: str = "",
-):
-    """Create an instance: Pending, then the worker boots it (Starting → Running)."""
-    same_account(account, vpc, vswitch, *security_groups)
-    name = validators.display_name(name, field="name")
-    if image not in EcsInstance.Image.values:
-        raise ConsoleError("Choose an image.", field="image")
+def _check_instance_network(
+    zone: Zone, vpc: Vpc, vswitch: VSwitch, security_groups: Sequence[SecurityGroup]
+) -> None:
+    """An instance's zone, vSwitch and security groups must all be of its VPC (and zone)."""
     if zone.region_id != vpc.region_id:
         raise ConsoleError("Choose a zone of the VPC's region.", field="zone")
     if vswitch.vpc_id != vpc.pk:
@@ -478,6 +469,31 @@ def ecs_instance_create(
                 "groups of the instance's VPC.",
                 field="security_groups",
             )
+
+
+@transaction.atomic
+def ecs_instance_create(
+    *,
+    account: Account,
+    actor: Actor = None,
+    zone: Zone,
+    vpc: Vpc,
+    vswitch: VSwitch,
+    name: str,
+    image: str,
+    security_groups: Sequence[SecurityGroup],
+    private_ip: str | None = "",
+    service: str = EcsInstance.Service.NONE,
+    service_port: int = 80,
+    page_body: str = "",
+    description: str = "",
+) -> EcsInstance:
+    """Create an instance: Pending, then the worker boots it (Starting → Running)."""
+    same_account(account, vpc, vswitch, *security_groups)
+    name = validators.display_name(name, field="name")
+    if image not in EcsInstance.Image.values:
+        raise ConsoleError("Choose an image.", field="image")
+    _check_instance_network(zone, vpc, vswitch, security_groups)
     service, service_port, page_body = _service_fields(service, service_port, page_body, name)
     instance = EcsInstance(
         account=account,
@@ -503,7 +519,9 @@ def ecs_instance_create(
     return instance
 
 
-def ecs_instance_start(*, account: Account, actor: Actor = None, instance: EcsInstance):
+def ecs_instance_start(
+    *, account: Account, actor: Actor = None, instance: EcsInstance
+) -> EcsInstance:
     same_account(account, instance)
     return lifecycle.transition(
         instance,
@@ -515,7 +533,9 @@ def ecs_instance_start(*, account: Account, actor: Actor = None, instance: EcsIn
     )
 
 
-def ecs_instance_stop(*, account: Account, actor: Actor = None, instance: EcsInstance):
+def ecs_instance_stop(
+    *, account: Account, actor: Actor = None, instance: EcsInstance
+) -> EcsInstance:
     same_account(account, instance)
     return lifecycle.transition(
         instance,
@@ -536,7 +556,7 @@ def ecs_instance_set_service(
     service: str,
     service_port: int,
     page_body: str,
-):
+) -> EcsInstance:
     """Deploy or remove the NGINX-like service (health checks notice within an interval)."""
     same_account(account, instance)
     service, service_port, page_body = _service_fields(
@@ -551,7 +571,7 @@ def ecs_instance_set_service(
 
 
 @transaction.atomic
-def ecs_instance_delete(*, account: Account, actor: Actor = None, instance: EcsInstance):
+def ecs_instance_delete(*, account: Account, actor: Actor = None, instance: EcsInstance) -> None:
     same_account(account, instance)
     locked = lifecycle.lock(EcsInstance, instance.pk)
     if locked.is_transitional:

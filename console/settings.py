@@ -182,7 +182,8 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# cached_db, except that a login writes its session once, not twice (console/sessions.py).
+SESSION_ENGINE = "console.sessions"
 CELERY_BROKER_URL = REDIS_URL
 # Where failed logins are counted (console/throttle.py); the same Redis unless set.
 LOGIN_THROTTLE_REDIS_URL = os.environ.get("LOGIN_THROTTLE_REDIS_URL") or REDIS_URL
@@ -221,6 +222,15 @@ RECONCILE_INTERVAL = env_float("RECONCILE_INTERVAL", 10.0)
 STATUS_POLL_MS = int(os.environ.get("STATUS_POLL_MS", "750"))
 # A live poll's "unchanged" answer trusts its snapshot this long (bounds a lost change signal).
 LIVE_MAX_AGE = env_float("LIVE_MAX_AGE", 30.0)
+# With its event stream open a page polls its live fragments only this often (milliseconds):
+# a safety net, since every change arrives as an event (console.live, static/js/console.js).
+LIVE_FALLBACK_MS = int(os.environ.get("LIVE_FALLBACK_MS", "25000"))
+# The event stream: a comment line this often (seconds) notices closed connections; the
+# server ends a stream after LIVE_STREAM_LIFETIME and the page opens a new one with its
+# current tokens, which are accepted up to LIVE_STREAM_MAX_AGE old.
+LIVE_HEARTBEAT = env_float("LIVE_HEARTBEAT", 25.0)
+LIVE_STREAM_LIFETIME = env_float("LIVE_STREAM_LIFETIME", 600.0)
+LIVE_STREAM_MAX_AGE = env_float("LIVE_STREAM_MAX_AGE", 3600.0)
 
 # Seconds between the health checker's ticks; each tick probes what its interval makes due.
 HEALTH_CHECK_TICK = env_float("HEALTH_CHECK_TICK", 1.0)

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from . import views
+from . import live, views
 
 app_name = "console"
 
@@ -9,6 +10,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The signed live tokens say which accounts a stream follows (see console.live).
+    path(live.EVENTS_PATH.lstrip("/"), login_not_required(live.events_view), name="live-events"),
     path("region/", views.switch_region, name="switch-region"),
     path("accounts/", views.accounts_view, name="accounts"),
     path("accounts/view/", views.view_account, name="view-account"),

@@ -12,6 +12,10 @@ connection and A waits until it is Connected. Every resource shows live in the c
     CONSUMER_KEY=LTAI… CONSUMER_SECRET=… PROVIDER_KEY=LTAI… PROVIDER_SECRET=… \
         .venv/bin/python examples/lab2_sdk.py
 
+In a Lab 2 run, the lab has prepared VPC1, ECS1 and the security group (Account A) and VPC2,
+ECS2 and ECS3 (Account B): with ``USE_LAB=1`` the script uses them instead of making its own,
+so that the lab panel's steps tick (its API section shows the command with the lab's keys).
+
 Nothing but the endpoint differs from a script for the real cloud.
 """
 
@@ -55,6 +59,7 @@ def client_factory(endpoint):
 
 REGION = "eu-central-1"
 ZONE = "eu-central-1b"
+BACKUP_ZONE = "eu-central-1a"
 
 
 def poll(read, done, timeout=60.0, interval=0.2):
@@ -136,11 +141,41 @@ def wait_running(sdk, key, instance_ids):
     )
 
 
-def provider_side(sdk, key, health_timeout=60.0):
-    """VPC2, ECS2 with NGINX, a CLB with a TCP:80 listener and healthy backend, a service."""
-    vpc_id, vsw_id, sg_id = network(sdk, key, "192.168.0.0/16", "192.168.20.0/24", "VPC2")
-    ecs2 = run_instance(sdk, key, vsw_id, sg_id, "ECS2", "192.168.20.200")
-    wait_running(sdk, key, [ecs2])
+def prepared(sdk, key, vpc_name, instance_names):
+    """A lab's prepared VPC (by name), its vSwitch, its security group (or None) and the
+    IDs of the named instances."""
+    vpc_client, ecs = sdk("vpc", key), sdk("ecs", key)
+    vm, em = vpc_client.models, ecs.models
+    vpcs = vpc_client.describe_vpcs(vm.DescribeVpcsRequest(region_id=REGION, vpc_name=vpc_name))
+    if not vpcs.body.vpcs.vpc:
+        raise SystemExit(f"No {vpc_name} in this account: is it a Lab 2 run's account?")
+    vpc_id = vpcs.body.vpcs.vpc[0].vpc_id
+    vsw_id = (
+        vpc_client.describe_vswitches(vm.DescribeVSwitchesRequest(region_id=REGION, vpc_id=vpc_id))
+        .body.v_switches.v_switch[0]
+        .v_switch_id
+    )
+    groups = ecs.describe_security_groups(
+        em.DescribeSecurityGroupsRequest(region_id=REGION, vpc_id=vpc_id)
+    ).body.security_groups.security_group
+    instance_ids = [
+        ecs.describe_instances(em.DescribeInstancesRequest(region_id=REGION, instance_name=name))
+        .body.instances.instance[0]
+        .instance_id
+        for name in instance_names
+    ]
+    return vpc_id, vsw_id, (groups[0].security_group_id if groups else None), instance_ids
+
+
+def provider_side(sdk, key, health_timeout=60.0, use_lab=False):
+    """VPC2, ECS2 with NGINX (and ECS3 in a lab), a CLB with a TCP:80 listener and healthy
+    backends, a service."""
+    if use_lab:
+        vpc_id, vsw_id, _, backends = prepared(sdk, key, "VPC2", ["ECS2", "ECS3"])
+    else:
+        vpc_id, vsw_id, sg_id = network(sdk, key, "192.168.0.0/16", "192.168.20.0/24", "VPC2")
+        backends = [run_instance(sdk, key, vsw_id, sg_id, "ECS2", "192.168.20.200")]
+    wait_running(sdk, key, backends)
     slb = sdk("slb", key)
     sm = slb.models
     lb_id = slb.create_load_balancer(
@@ -151,6 +186,8 @@ def provider_side(sdk, key, health_timeout=60.0):
             address_type="intranet",
             load_balancer_spec="slb.s1.small",
             master_zone_id=ZONE,
+            slave_zone_id=BACKUP_ZONE,
+            pay_type="PayOnDemand",
             load_balancer_name="CLB1",
         )
     ).body.load_balancer_id
@@ -170,7 +207,9 @@ def provider_side(sdk, key, health_timeout=60.0):
     slb.add_backend_servers(
         sm.AddBackendServersRequest(
             load_balancer_id=lb_id,
-            backend_servers=json.dumps([{"ServerId": ecs2, "Weight": "100", "Type": "ecs"}]),
+            backend_servers=json.dumps(
+                [{"ServerId": i, "Weight": "100", "Type": "ecs"} for i in backends]
+            ),
         )
     )
     slb.start_load_balancer_listener(
@@ -182,7 +221,7 @@ def provider_side(sdk, key, health_timeout=60.0):
             s.server_health_status
             for s in slb.describe_health_status(health).body.backend_servers.backend_server
         ],
-        lambda statuses: statuses == ["normal"],
+        lambda statuses: statuses == ["normal"] * len(backends),
         timeout=health_timeout,
     )
     pl = sdk("privatelink", key)
@@ -193,6 +232,8 @@ def provider_side(sdk, key, health_timeout=60.0):
             region_id=REGION,
             service_resource_type="slb",
             service_description="lab2",
+            auto_accept_enabled=False,
+            zone_affinity_enabled=True,
             resource=[
                 pm.CreateVpcEndpointServiceRequestResource(
                     resource_id=lb_id, resource_type="slb", zone_id=ZONE
@@ -207,7 +248,7 @@ def provider_side(sdk, key, health_timeout=60.0):
         lambda: pl.get_vpc_endpoint_service_attribute(attribute).body.service_status,
         lambda status: status == "Active",
     )
-    return {"lb_id": lb_id, "ecs2": ecs2, "service": service}
+    return {"lb_id": lb_id, "ecs2": backends[0], "service": service}
 
 
 def whitelist(sdk, key, service_id, uid):
@@ -219,11 +260,14 @@ def whitelist(sdk, key, service_id, uid):
     )
 
 
-def consumer_side(sdk, key, service_name):
+def consumer_side(sdk, key, service_name, use_lab=False):
     """VPC1, ECS1, and an endpoint to the service by its name; the endpoint's ID."""
-    vpc_id, vsw_id, sg_id = network(sdk, key, "10.10.0.0/16", "10.10.0.0/24", "VPC1")
-    ecs1 = run_instance(sdk, key, vsw_id, sg_id, "ECS1", "10.10.0.182", nginx=False)
-    wait_running(sdk, key, [ecs1])
+    if use_lab:
+        vpc_id, vsw_id, sg_id, _ = prepared(sdk, key, "VPC1", [])
+    else:
+        vpc_id, vsw_id, sg_id = network(sdk, key, "10.10.0.0/16", "10.10.0.0/24", "VPC1")
+        ecs1 = run_instance(sdk, key, vsw_id, sg_id, "ECS1", "10.10.0.182", nginx=False)
+        wait_running(sdk, key, [ecs1])
     pl = sdk("privatelink", key)
     pm = pl.models
     pl.open_private_link_service(pm.OpenPrivateLinkServiceRequest())
@@ -275,17 +319,18 @@ def say(message):
     print(message, flush=True)
 
 
-def main(endpoint, provider_key, consumer_key, *, health_timeout=120.0):
-    """Run Lab 2; ``*_key`` are ``(AccessKey ID, AccessKey Secret)`` pairs."""
+def main(endpoint, provider_key, consumer_key, *, health_timeout=120.0, use_lab=False):
+    """Run Lab 2; ``*_key`` are ``(AccessKey ID, AccessKey Secret)`` pairs; ``use_lab``: the
+    accounts are a Lab 2 run's, whose prepared VPCs and instances are used."""
     sdk = client_factory(endpoint)
     consumer_uid = sdk("sts", consumer_key).get_caller_identity().body.account_id
     say("Provider: VPC2, ECS2 with NGINX, CLB1 with TCP:80, endpoint service…")
-    provider = provider_side(sdk, provider_key, health_timeout=health_timeout)
+    provider = provider_side(sdk, provider_key, health_timeout=health_timeout, use_lab=use_lab)
     service = provider["service"]
     say(f"Provider: service {service.service_name}; whitelisting {consumer_uid}")
     whitelist(sdk, provider_key, service.service_id, consumer_uid)
     say("Consumer: VPC1, ECS1, endpoint by service name…")
-    endpoint_id = consumer_side(sdk, consumer_key, service.service_name)
+    endpoint_id = consumer_side(sdk, consumer_key, service.service_name, use_lab=use_lab)
     say(f"Provider: allowing the connection of {endpoint_id}")
     provider_allows(sdk, provider_key, service.service_id, endpoint_id)
     settled = consumer_waits_connected(sdk, consumer_key, endpoint_id)
@@ -299,6 +344,7 @@ if __name__ == "__main__":
             os.environ.get("ENDPOINT", "127.0.0.1:8000"),
             (os.environ["PROVIDER_KEY"], os.environ["PROVIDER_SECRET"]),
             (os.environ["CONSUMER_KEY"], os.environ["CONSUMER_SECRET"]),
+            use_lab=os.environ.get("USE_LAB") == "1",
         )
     except KeyError as missing:
         sys.exit(f"Set {missing.args[0]} (see the docstring at the top of this file).")

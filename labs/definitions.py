@@ -45,6 +45,10 @@ class Lab:
     activated: tuple = ("A", "B")  # roles whose PrivateLink is active from the start
     roles: dict = field(default_factory=lambda: {"A": "Account A"})
     differences: tuple = ()  # Difference rows: where the lab's data is not the document's
+    # The lab can be done through the API too: the command of the example script that does it
+    # (the lab panel then shows the lab accounts' AccessKeys and this command).
+    api_script: str = ""
+    api_env: dict = field(default_factory=dict)  # role -> the script's variable prefix
 
     def progress(self, run):
         """[(step, done, reason)] for every step; stops computing after a failed dependency."""
@@ -175,6 +179,8 @@ LAB2 = Lab(
     title="Lab 2 — Access a service in a VPC of another account",
     summary="Two accounts: Account B provides the service, Account A consumes it.",
     region="eu-central-1",
+    api_script="examples/lab2_sdk.py",
+    api_env={"A": "CONSUMER", "B": "PROVIDER"},
     pair=True,
     activated=("B",),
     roles={"A": "Account A (service consumer)", "B": "Account B (service provider)"},

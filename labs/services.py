@@ -2,32 +2,35 @@
 
 import secrets
 import string
+from collections.abc import Iterable
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import Model, ProtectedError, Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from console import lifecycle, services
 from console.errors import ConsoleError
 from console.models import Account, Event, Login, Region, SecurityGroup, Vpc, VSwitch, Zone
 
-from .definitions import LABS
+from .definitions import LABS, Lab
 from .models import Classroom, LabLogin, LabRun
 
 MAX_CLASS_SIZE = 60
 PASSWORD_ALPHABET = string.ascii_lowercase + string.digits
 
 
-def _password():
+def _password() -> str:
     # Readable on a printed sheet: no ambiguous characters.
     alphabet = [c for c in PASSWORD_ALPHABET if c not in "l1o0"]
     return "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-def provision_prerequisites(run):
+def provision_prerequisites(run: LabRun) -> dict[str, str]:
     """Create the lab's prerequisites in the run's accounts; returns name → resource ID."""
     lab = LABS[run.lab]
     region = Region.objects.get(pk=lab.region)
@@ -81,7 +84,7 @@ def provision_prerequisites(run):
     return made
 
 
-def _prepare_accounts(run):
+def _prepare_accounts(run: LabRun) -> None:
     lab = LABS[run.lab]
     for role, account in (("A", run.account_a), ("B", run.account_b)):
         if account is None:
@@ -91,13 +94,13 @@ def _prepare_accounts(run):
         account.save()
 
 
-def _new_accounts(lab, label):
+def _new_accounts(lab: Lab, label: str) -> tuple[Account, Account | None]:
     account_a = Account.objects.create(name=f"{label} · Account A")
     account_b = Account.objects.create(name=f"{label} · Account B") if lab.pair else None
     return account_a, account_b
 
 
-def _login_for(run, role, username):
+def _login_for(run: LabRun, role: str, username: str) -> LabLogin:
     account = run.account_a if role == "A" else run.account_b
     password = _password()
     user = get_user_model().objects.create_user(username=username)
@@ -108,7 +111,15 @@ def _login_for(run, role, username):
 
 
 @transaction.atomic
-def lab_run_start(*, lab, label, classroom=None, login_prefix=None, presenter=None, fast=False):
+def lab_run_start(
+    *,
+    lab: str,
+    label: str,
+    classroom: Classroom | None = None,
+    login_prefix: str | None = None,
+    presenter: AbstractBaseUser | None = None,
+    fast: bool = False,
+) -> LabRun:
     """A fresh run: new accounts, prerequisites, and logins (or a presenter's switching)."""
     if lab not in LABS:
         raise ConsoleError("Choose one of the labs.", field="lab")
@@ -140,7 +151,7 @@ def lab_run_start(*, lab, label, classroom=None, login_prefix=None, presenter=No
     return run
 
 
-def _make_presenter(login, *accounts):
+def _make_presenter(login: Login, *accounts: Account) -> None:
     login.role = Login.Role.PRESENTER
     login.save(update_fields=["role"])
     login.switchable_accounts.add(*accounts)
@@ -149,7 +160,7 @@ def _make_presenter(login, *accounts):
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed
 
 
-def _new_join_code():
+def _new_join_code() -> str:
     while True:
         code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(6))
         if not LabRun.objects.filter(join_code=code).exists():
@@ -157,7 +168,7 @@ def _new_join_code():
 
 
 @transaction.atomic
-def lab_run_join(*, user, code):
+def lab_run_join(*, user: AbstractBaseUser, code: str) -> LabRun:
     """The partner's own login joins a pair lab by its code and acts as its Account B.
 
     The starter keeps Account A (and can no longer switch to B); the timeline and the step
@@ -193,7 +204,7 @@ def lab_run_join(*, user, code):
 
 
 @transaction.atomic
-def lab_run_leave(*, run, user):
+def lab_run_leave(*, run: LabRun, user: AbstractBaseUser) -> LabRun:
     """Either partner ends the pairing: the partner's login goes back to its own account and
     the starter may switch to Account B again."""
     run = LabRun.objects.select_for_update().select_related("account_b").get(pk=run.pk)
@@ -210,7 +221,7 @@ def lab_run_leave(*, run, user):
     return run
 
 
-def _owned_models():
+def _owned_models() -> list[type[Model]]:
     """Every model whose rows belong to an account (and so to a lab's accounts)."""
     owned = []
     for model in apps.get_models():
@@ -231,7 +242,7 @@ def _owned_models():
     return owned
 
 
-def wipe_accounts(accounts):
+def wipe_accounts(accounts: Iterable[Account]) -> None:
     """Delete every resource of ``accounts``, whatever protects what (dependency order)."""
     ids = [a.pk for a in accounts]
     models = _owned_models()
@@ -254,7 +265,7 @@ def wipe_accounts(accounts):
 
 
 @transaction.atomic
-def lab_run_reset(*, run):
+def lab_run_reset(*, run: LabRun) -> LabRun:
     """Back to the start: all the lab's resources removed, prerequisites recreated."""
     run = LabRun.objects.select_for_update().select_related("account_a", "account_b").get(pk=run.pk)
     wipe_accounts(run.accounts)
@@ -266,7 +277,14 @@ def lab_run_reset(*, run):
     return run
 
 
-def classroom_create(*, name, lab, size, created_by=None, fast=False):
+def classroom_create(
+    *,
+    name: str,
+    lab: str,
+    size: int | str,
+    created_by: AbstractBaseUser | None = None,
+    fast: bool = False,
+) -> Classroom:
     """A class of ``size`` trainees (Labs 1, 3) or pairs (Lab 2) with generated logins."""
     if lab not in LABS:
         raise ConsoleError("Choose one of the labs.", field="lab")
@@ -292,20 +310,34 @@ def classroom_create(*, name, lab, size, created_by=None, fast=False):
     return classroom
 
 
-def run_for_request(request):
+def run_for_request(request: HttpRequest) -> LabRun | None:
     """The acting account's lab run, looked up once per request (panel, context processor)."""
     if not hasattr(request, "lab_run"):
         request.lab_run = run_for_account(getattr(request, "account", None))
     return request.lab_run
 
 
-def run_for_account(account):
+def _runs_of(account_id: int) -> QuerySet[LabRun]:
+    return LabRun.objects.filter(Q(account_a=account_id) | Q(account_b=account_id)).order_by(
+        "-started_at"
+    )
+
+
+def run_for_account(account: Account | None) -> LabRun | None:
     """The lab run an account belongs to, if any."""
     if account is None:
         return None
     return (
-        LabRun.objects.filter(Q(account_a=account) | Q(account_b=account))
+        _runs_of(account.pk)
         .select_related("account_a", "account_b", "started_by", "partner")
-        .order_by("-started_at")
         .first()
     )
+
+
+def lab_for_user(user: AbstractBaseUser) -> str | None:
+    """The lab (its key) of the run the user's account belongs to, if any: two small queries,
+    for a login, where the whole run with its accounts and users is not needed."""
+    account_id = Login.objects.filter(user=user).values_list("account_id", flat=True).first()
+    if account_id is None:
+        return None
+    return _runs_of(account_id).values_list("lab", flat=True).first()

@@ -1,5 +1,7 @@
 """Lab pages: start a lab, the live lab panel, classes for instructors, reset."""
 
+import hmac
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -9,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cloudapi.models import AccessKey
+from cloudapi.services import access_key_create
 from console import live, throttle
 from console.errors import ConsoleError
 from console.generic import form_error_from
@@ -177,6 +181,103 @@ def panel(request):
         and request.user.pk in (run.partner_id, run.started_by_id),
     }
     return render(request, "labs/partials/panel_steps.html", context)
+
+
+API_SECRET = "labs_api_new_secret"
+
+
+def _may_manage_keys(request, account):
+    """A login manages the AccessKeys of the lab accounts it acts for (an instructor, read-only,
+    has none)."""
+    if request.read_only or request.account is None:
+        return False
+    return account.pk == request.account.pk or account in request.switchable_accounts
+
+
+def _api_access_context(request, run, new=None, shown=()):
+    """Each lab account's AccessKeys (IDs and status), and the command of the lab's script.
+
+    ``shown``: "ID:secret" pairs this page already shows (made by earlier presses of Create
+    AccessKey on it, sent back by the form): they stay in the command, so that making both
+    accounts' keys gives one complete command; a reload forgets them.
+    """
+    keys, known = {}, {}
+    claimed = dict(pair.split(":", 1) for pair in shown if ":" in pair)
+    if new:
+        claimed[new["id"]] = new["secret"]
+    for key in AccessKey.objects.filter(account__in=run.accounts).order_by("created_at", "id"):
+        keys.setdefault(key.account_id, []).append(key)
+        if key.pk in claimed and hmac.compare_digest(claimed[key.pk], key.secret):
+            known[key.pk] = key.secret
+    host = request.get_host()
+    sections, command = [], [f"ENDPOINT={host}", "USE_LAB=1"]
+    for role, account in (("A", run.account_a), ("B", run.account_b)):
+        if account is None:
+            continue
+        own = keys.get(account.pk, [])
+        sections.append(
+            {
+                "role": run.definition.roles.get(role, role),
+                "account": account,
+                "keys": own,
+                "can_create": _may_manage_keys(request, account)
+                and len(own) < AccessKey.MAX_PER_ACCOUNT,
+            }
+        )
+        enabled = next((k for k in own if k.enabled), None)
+        prefix = run.definition.api_env.get(role, role)
+        secret = known.get(enabled.pk) if enabled else None
+        command += [
+            f"{prefix}_KEY={enabled.pk if enabled else '<AccessKey ID>'}",
+            f"{prefix}_SECRET={secret or '<AccessKey Secret>'}",
+        ]
+    command.append(f".venv/bin/python {run.definition.api_script}")
+    return {
+        "run": run,
+        "sections": sections,
+        "new_key": new,
+        "shown": [f"{pk}:{secret}" for pk, secret in known.items()],
+        "command": " ".join(command),
+    }
+
+
+def _api_run(request):
+    run = services.run_for_request(request)
+    if run is None or not run.definition.api_script:
+        raise Http404("This lab is not done through the API.")
+    return run
+
+
+def api_access(request, error=""):
+    """The lab panel's API section (loaded when opened, so the steps' polling never hides a
+    secret shown once)."""
+    run = _api_run(request)
+    new = request.session.pop(API_SECRET, None)
+    shown = request.POST.getlist("shown")[: 2 * AccessKey.MAX_PER_ACCOUNT]
+    context = {**_api_access_context(request, run, new, shown), "error": error}
+    return render(request, "labs/partials/api_access.html", context)
+
+
+@require_POST
+def api_access_create(request, account_pk):
+    """Create AccessKey for one of the lab's accounts; its secret shows once."""
+    run = _api_run(request)
+    account = next((a for a in run.accounts if a.pk == account_pk), None)
+    if account is None:
+        raise Http404("No such lab account.")
+    if not _may_manage_keys(request, account):
+        raise PermissionDenied("This login does not act for that account.")
+    try:
+        key = access_key_create(account=account)
+    except ConsoleError as exc:
+        if request.htmx:
+            return api_access(request, error=exc.message)
+        messages.error(request, exc.message)
+    else:
+        request.session[API_SECRET] = {"id": key.pk, "secret": key.secret}
+        if request.htmx:
+            return api_access(request)
+    return redirect(safe_next(request, default="labs:index"))
 
 
 @require_POST

@@ -65,61 +65,69 @@ class _Rollback(Exception):
     pass
 
 
+def _clb_rounds(results, account, vpc, vswitch, instances):
+    """Health rounds of one CLB listener over every instance; then half of them fail."""
+    n = len(instances)
+    clb = services.clb_create(
+        account=account,
+        region=vpc.region,
+        zone=vswitch.zone,
+        vpc=vpc,
+        vswitch=vswitch,
+        specification="slb.s3.large",
+    )
+    ClbInstance.objects.filter(pk=clb.pk).update(status="Active")
+    clb.refresh_from_db()
+    listener = services.clb_listener_create(
+        account=account,
+        clb=clb,
+        protocol="TCP",
+        port=80,
+        servers=[(i.pk, 100, 80) for i in instances],
+        healthy_threshold=2,
+        unhealthy_threshold=2,
+    )
+    rounds = [_timed(health.check_clb_listener, listener.pk)[0] for _ in range(3)]
+    normal = ClbBackend.objects.filter(listener=listener, health_status="Normal").count()
+    results[f"CLB: one health round, {n} backends (ms, 3 rounds)"] = ", ".join(
+        f"{r:.0f}" for r in rounds
+    )
+    results["CLB: backends Normal after 3 rounds"] = normal
+    # Half of the instances stop: the round also flips and records events.
+    EcsInstance.objects.filter(pk__in=[i.pk for i in instances[: n // 2]]).update(status="Stopped")
+    rounds = [_timed(health.check_clb_listener, listener.pk)[0] for _ in range(2)]
+    results[f"CLB: round with {n // 2} failing (ms, 2 rounds, 2nd flips)"] = ", ".join(
+        f"{r:.0f}" for r in rounds
+    )
+    EcsInstance.objects.update(status="Running")
+
+
+def _alb_rounds(results, account, vpc, instances):
+    """Adding every instance to one ALB server group, then its health rounds."""
+    n = len(instances)
+    group = services.server_group_create(
+        account=account, vpc=vpc, name="bench", health_check_interval=1
+    )
+    start = time.perf_counter()
+    services.server_group_add_backends(
+        account=account, group=group, servers=[(i.pk, 80, 100) for i in instances]
+    )
+    AlbBackend.objects.filter(server_group=group).update(status="Available")
+    results[f"ALB: add {n} backend servers (ms)"] = f"{(time.perf_counter() - start) * 1000:.0f}"
+    rounds = [_timed(health.check_server_group, group.pk)[0] for _ in range(3)]
+    results[f"ALB: one health round, {n} backends (ms, 3 rounds)"] = ", ".join(
+        f"{r:.0f}" for r in rounds
+    )
+
+
 def health_round(n=500):
     """One probe round of a CLB listener and of an ALB server group with ``n`` backends."""
     results = {}
     try:
         with transaction.atomic():
             account, vpc, vswitch, instances = _world(n)
-            clb = services.clb_create(
-                account=account,
-                region=vpc.region,
-                zone=vswitch.zone,
-                vpc=vpc,
-                vswitch=vswitch,
-                specification="slb.s3.large",
-            )
-            ClbInstance.objects.filter(pk=clb.pk).update(status="Active")
-            clb.refresh_from_db()
-            listener = services.clb_listener_create(
-                account=account,
-                clb=clb,
-                protocol="TCP",
-                port=80,
-                servers=[(i.pk, 100, 80) for i in instances],
-                healthy_threshold=2,
-                unhealthy_threshold=2,
-            )
-            rounds = [_timed(health.check_clb_listener, listener.pk)[0] for _ in range(3)]
-            normal = ClbBackend.objects.filter(listener=listener, health_status="Normal").count()
-            results[f"CLB: one health round, {n} backends (ms, 3 rounds)"] = ", ".join(
-                f"{r:.0f}" for r in rounds
-            )
-            results["CLB: backends Normal after 3 rounds"] = normal
-            # Half of the instances stop: the round also flips and records events.
-            EcsInstance.objects.filter(pk__in=[i.pk for i in instances[: n // 2]]).update(
-                status="Stopped"
-            )
-            rounds = [_timed(health.check_clb_listener, listener.pk)[0] for _ in range(2)]
-            results[f"CLB: round with {n // 2} failing (ms, 2 rounds, 2nd flips)"] = ", ".join(
-                f"{r:.0f}" for r in rounds
-            )
-            EcsInstance.objects.update(status="Running")
-            group = services.server_group_create(
-                account=account, vpc=vpc, name="bench", health_check_interval=1
-            )
-            start = time.perf_counter()
-            services.server_group_add_backends(
-                account=account, group=group, servers=[(i.pk, 80, 100) for i in instances]
-            )
-            AlbBackend.objects.filter(server_group=group).update(status="Available")
-            results[f"ALB: add {n} backend servers (ms)"] = (
-                f"{(time.perf_counter() - start) * 1000:.0f}"
-            )
-            rounds = [_timed(health.check_server_group, group.pk)[0] for _ in range(3)]
-            results[f"ALB: one health round, {n} backends (ms, 3 rounds)"] = ", ".join(
-                f"{r:.0f}" for r in rounds
-            )
+            _clb_rounds(results, account, vpc, vswitch, instances)
+            _alb_rounds(results, account, vpc, instances)
             results["health.due() with 1 listener + 1 group (ms)"] = (
                 f"{_timed(health.due, timezone.now())[0]:.1f}"
             )

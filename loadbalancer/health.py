@@ -8,15 +8,17 @@ The Celery tasks that call them are thin (``loadbalancer.tasks``); beat enqueues
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from console import lifecycle, live
 from console.models import EcsInstance
 
-from .models import AlbBackend, AlbServerGroup, ClbBackend, ClbListener
+from .models import AlbBackend, AlbServerGroup, ClbBackend, ClbInstance, ClbListener
 
 # What the simulated NGINX answers to any path.
 NGINX_STATUS = 200
@@ -30,15 +32,15 @@ PROBE_FIELDS = [
 ]
 
 
-def _config(backend):
+def _config(backend: ClbBackend | AlbBackend) -> ClbListener | AlbServerGroup:
     return backend.listener if isinstance(backend, ClbBackend) else backend.server_group
 
 
-def code_is_healthy(code, codes):
+def code_is_healthy(code: int, codes: Iterable[str]) -> bool:
     return f"http_{code // 100}xx" in codes
 
 
-def probe(backend):
+def probe(backend: ClbBackend | AlbBackend) -> tuple[bool, str]:
     """``(ok, reason)`` for one backend: Running, service on the port, healthy HTTP code."""
     config = _config(backend)
     instance = backend.instance
@@ -61,7 +63,13 @@ def probe(backend):
     return True, f"HTTP {NGINX_STATUS} from {target}{config.health_check_path}."
 
 
-def evaluate(backend, ok, reason, config, now):
+def evaluate(
+    backend: ClbBackend | AlbBackend,
+    ok: bool,
+    reason: str,
+    config: ClbListener | AlbServerGroup,
+    now: datetime,
+) -> str | None:
     """Count one probe result; returns the new health if it flipped, else ``None``."""
     backend.last_probe_at = now
     backend.last_probe_reason = reason[:200]
@@ -84,7 +92,7 @@ def evaluate(backend, ok, reason, config, now):
     return None
 
 
-def _save(backends, now):
+def _save(backends: list[ClbBackend | AlbBackend], now: datetime) -> None:
     """Write the probe results: one UPDATE per distinct result, not one per backend."""
     if not backends:
         return
@@ -98,7 +106,11 @@ def _save(backends, now):
         manager.filter(pk__in=pks).update(last_probe_at=now, **dict(zip(names, key, strict=True)))
 
 
-def _run(backends, config, resource):
+def _run(
+    backends: list[ClbBackend | AlbBackend],
+    config: ClbListener | AlbServerGroup,
+    resource: ClbInstance | AlbServerGroup,
+) -> tuple[int, int]:
     now = timezone.now()
     flips = []
     shown_changed = set()  # accounts whose pages show a different health now
@@ -126,7 +138,7 @@ def _run(backends, config, resource):
 
 
 @transaction.atomic
-def check_clb_listener(listener_id):
+def check_clb_listener(listener_id: str) -> tuple[int, int]:
     """Probe every backend of a running CLB listener once. Returns (probed, flipped)."""
     listener = (
         ClbListener.objects.select_for_update().select_related("clb").filter(pk=listener_id).first()
@@ -144,7 +156,7 @@ def check_clb_listener(listener_id):
 
 
 @transaction.atomic
-def check_server_group(group_id):
+def check_server_group(group_id: str) -> tuple[int, int]:
     """Probe every available backend of an ALB server group once. Returns (probed, flipped)."""
     group = AlbServerGroup.objects.select_for_update().filter(pk=group_id).first()
     if group is None or not group.is_checking:
@@ -159,7 +171,7 @@ def check_server_group(group_id):
     return _run(backends, group, group)
 
 
-def _claim(queryset, now):
+def _claim(queryset: QuerySet, now: datetime) -> list[str]:
     """Rows due for a probe, their next probe moved one interval on (so enqueued once)."""
     due = list(queryset.filter(Q(next_probe_at__lte=now) | Q(next_probe_at=None)))
     for row in due:
@@ -169,7 +181,7 @@ def _claim(queryset, now):
 
 
 @transaction.atomic
-def due(now=None):
+def due(now: datetime | None = None) -> tuple[list[str], list[str]]:
     """IDs of CLB listeners and ALB server groups whose next probe is due: (listeners, groups)."""
     now = now or timezone.now()
     listeners = ClbListener.objects.filter(

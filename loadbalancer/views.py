@@ -40,8 +40,6 @@ from .models import (
 )
 from .wizard import WizardState
 
-PURCHASE_TEMPLATE = "loadbalancer/purchase_form.html"
-
 
 def listener_actions(model, parent, route, services_by_name):
     """Start, Stop and Delete of a listener, found through its load balancer."""
@@ -185,11 +183,10 @@ class ClbInstanceViews(ListenerWizard, ResourceViews):
     singular = "CLB instance"
     title = "CLB Instances"
     product = "Server Load Balancer"
-    purchase_title = "Server Load Balancer"
+    form_title = "Server Load Balancer"
     create_label = "Create CLB"
     submit_label = "Buy Now"
     form_class = ClbInstanceForm
-    form_template = PURCHASE_TEMPLATE
     search_fields = ("id", "name", "address")
     list_select_related = ("zone", "backup_zone", "vpc")
     list_prefetch = ("listeners__backends",)
@@ -436,11 +433,10 @@ class AlbInstanceViews(ListenerWizard, ResourceViews):
     singular = "ALB instance"
     title = "ALB Instances"
     product = "ALB"
-    purchase_title = "ALB (Pay-As-You-Go)"
+    form_title = "ALB (Pay-As-You-Go)"
     create_label = "Create ALB"
     submit_label = "Buy Now"
     form_class = AlbInstanceForm
-    form_template = PURCHASE_TEMPLATE
     search_fields = ("id", "name", "dns_name")
     list_select_related = ("vpc",)
     list_prefetch = ("zone_mappings__zone",)

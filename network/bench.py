@@ -60,25 +60,21 @@ def _instance(account, vswitch, groups, name, ip, nginx):
     )
 
 
-def lab3_world():
-    """Lab 3 at its last step; returns (account, endpoint, [(client, zone domain)])."""
-    account = console_services.account_create(name="Bench Lab 3")
-    account.alb_privatelink_privilege = True
-    account.save(update_fields=["alb_privatelink_privilege"])
-    console_services.account_activate_privatelink(account=account)
-    region = Region.objects.get(pk="cn-hangzhou")
-    zh, zi = Zone.objects.get(pk="cn-hangzhou-h"), Zone.objects.get(pk="cn-hangzhou-i")
+def _vpc(account, region, cidr, name):
+    return _done(
+        console_services.vpc_create(account=account, region=region, cidr_block=cidr, name=name)
+    )
 
-    def vpc(cidr, name):
-        return _done(
-            console_services.vpc_create(account=account, region=region, cidr_block=cidr, name=name)
-        )
 
-    def vswitch(v, zone, cidr):
-        return console_services.vswitch_create(account=account, vpc=v, zone=zone, cidr_block=cidr)
+def _vswitch(account, vpc, zone, cidr):
+    return console_services.vswitch_create(account=account, vpc=vpc, zone=zone, cidr_block=cidr)
 
-    vpc2 = vpc("192.168.0.0/16", "VPC2")
-    h2, i2 = vswitch(vpc2, zh, "192.168.3.0/24"), vswitch(vpc2, zi, "192.168.5.0/24")
+
+def _lab3_provider(account, region, zh, zi):
+    """VPC2 with ECS03/ECS04 serving NGINX behind an Active ALB and its HTTP:80 listener."""
+    vpc2 = _vpc(account, region, "192.168.0.0/16", "VPC2")
+    h2 = _vswitch(account, vpc2, zh, "192.168.3.0/24")
+    i2 = _vswitch(account, vpc2, zi, "192.168.5.0/24")
     sg2 = console_services.security_group_create(account=account, vpc=vpc2, name="web")
     ecs03 = _instance(account, h2, [sg2], "ECS03", "192.168.3.190", True)
     ecs04 = _instance(account, i2, [sg2], "ECS04", "192.168.5.20", True)
@@ -103,9 +99,15 @@ def lab3_world():
             account=account, alb=alb, protocol="HTTP", port=80, server_group=group, name="web"
         )
     )
+    return alb
 
-    vpc1 = vpc("10.0.0.0/8", "VPC1")
-    h1, i1 = vswitch(vpc1, zh, "10.0.10.0/24"), vswitch(vpc1, zi, "10.10.0.0/24")
+
+def _lab3_clients(account, region, zh, zi):
+    """VPC1 with ECS01/ECS02 (no service) and SG1 open on port 80; returns the vSwitches,
+    the group and the two clients."""
+    vpc1 = _vpc(account, region, "10.0.0.0/8", "VPC1")
+    h1 = _vswitch(account, vpc1, zh, "10.0.10.0/24")
+    i1 = _vswitch(account, vpc1, zi, "10.10.0.0/24")
     sg1 = console_services.security_group_create(account=account, vpc=vpc1, name="SG1")
     console_services.security_group_rule_add(
         account=account,
@@ -117,6 +119,19 @@ def lab3_world():
     )
     ecs01 = _instance(account, h1, [sg1], "ECS01", "10.0.10.3", False)
     ecs02 = _instance(account, i1, [sg1], "ECS02", "10.10.0.27", False)
+    return vpc1, (h1, i1), sg1, (ecs01, ecs02)
+
+
+def lab3_world():
+    """Lab 3 at its last step; returns (account, endpoint, [(client, zone domain)])."""
+    account = console_services.account_create(name="Bench Lab 3")
+    account.alb_privatelink_privilege = True
+    account.save(update_fields=["alb_privatelink_privilege"])
+    console_services.account_activate_privatelink(account=account)
+    region = Region.objects.get(pk="cn-hangzhou")
+    zh, zi = Zone.objects.get(pk="cn-hangzhou-h"), Zone.objects.get(pk="cn-hangzhou-i")
+    alb = _lab3_provider(account, region, zh, zi)
+    vpc1, (h1, i1), sg1, (ecs01, ecs02) = _lab3_clients(account, region, zh, zi)
     service = _done(
         pl.endpoint_service_create(
             account=account,

@@ -494,6 +494,15 @@ def schedule(algorithm, candidates, *, turn, group_label, client_ip):
 # --- the evaluation ------------------------------------------------------------------------
 
 
+# How a trace names a server group's scheduling algorithm.
+ALGORITHMS = {
+    "wrr": "weighted round robin",
+    "rr": "round robin",
+    "wlc": "weighted least connections",
+    "sch": "consistent hash",
+}
+
+
 class _Stop(Exception):
     def __init__(self, code):
         self.code = code
@@ -878,6 +887,8 @@ class _Evaluation:
     # --- through an endpoint -------------------------------------------------------------
 
     def through_endpoint(self, client, target):
+        """The hops of an endpoint: its security groups, its state, its connection, its
+        zone, then the service resource of that zone; returns ``(load balancer, zone)``."""
         endpoint = self.snap.endpoints[target.id]
         eni = next(e for e in endpoint.enis if e.id == target.eni_id)
         ep_ref = self.ref("endpoint", endpoint.id, endpoint.owner, endpoint.name)
@@ -900,43 +911,65 @@ class _Evaluation:
                 ep_ref,
             )
         service = endpoint.service
-        connection = endpoint.connection
-        provider_uid = service.owner if service else ""
-        provider = self.who(provider_uid, "service provider") if service else "The provider"
+        provider = self.who(service.owner, "service provider") if service else "The provider"
         service_ref = (
             self.ref("endpoint-service", service.id, service.owner)
             if service
             else Ref("endpoint-service", endpoint.service_ref, "", endpoint.service_ref)
         )
+        self.connection_carries(endpoint, ep_ref, service_ref, provider, consumer)
+        self.zone_carries(endpoint, eni, ep_ref, service_ref, consumer)
+        lb = self.service_resource(service, eni, service_ref, provider, consumer)
+        self.lb_active(lb, eni.zone_id, via=service_ref)
+        return lb, eni.zone_id
+
+    def connection_carries(self, endpoint, ep_ref, service_ref, provider, consumer):
+        """Stop unless the endpoint's connection to its (existing) service is Connected."""
+        connection = endpoint.connection
         status = connection.status if connection else "missing"
-        if connection is None or service is None or status not in CONNECTION_CARRIES:
-            if status == "Disconnected":
-                detail = f"{provider} has not allowed this connection: it is Disconnected."
-                fix = (
-                    f"{provider} must allow it: Endpoint Service {service_ref.id} → Endpoint "
-                    f"Connections → Allow."
-                )
-            elif status in ("Connecting", "Disconnecting"):
-                settles = "Connected" if status == "Connecting" else "Disconnected"
-                detail = f"The connection is {status}."
-                fix = f"Wait until it is {settles}."
-                if status == "Disconnecting":
-                    fix += f" {provider} denied it; only they can allow it again."
-            elif status == "ServiceDeleted" or service is None:
-                detail = f"The endpoint service {service_ref.id} was deleted."
-                fix = f"{consumer} must connect to another endpoint service."
-            else:
-                detail = f"The connection is {status}."
-                fix = f"{provider} must allow it (Endpoint Connections → Allow)."
-            self.stop(
-                ENDPOINT,
-                CONNECTION_NOT_CONNECTED,
-                f"Endpoint {ep_ref.label} → endpoint service {service_ref.id}: {detail}",
-                fix,
-                service_ref,
-                "Endpoint connection",
+        if connection is not None and endpoint.service is not None:
+            if status in CONNECTION_CARRIES:
+                self.connection_id = connection.id
+                return
+        detail, fix = self.connection_refusal(
+            status, endpoint.service is None, service_ref, provider, consumer
+        )
+        self.stop(
+            ENDPOINT,
+            CONNECTION_NOT_CONNECTED,
+            f"Endpoint {ep_ref.label} → endpoint service {service_ref.id}: {detail}",
+            fix,
+            service_ref,
+            "Endpoint connection",
+        )
+
+    @staticmethod
+    def connection_refusal(status, service_deleted, service_ref, provider, consumer):
+        """``(detail, fix)`` of a connection that carries no traffic, by its state."""
+        if status == "Disconnected":
+            return (
+                f"{provider} has not allowed this connection: it is Disconnected.",
+                f"{provider} must allow it: Endpoint Service {service_ref.id} → Endpoint "
+                f"Connections → Allow.",
             )
-        self.connection_id = connection.id
+        if status in ("Connecting", "Disconnecting"):
+            settles = "Connected" if status == "Connecting" else "Disconnected"
+            fix = f"Wait until it is {settles}."
+            if status == "Disconnecting":
+                fix += f" {provider} denied it; only they can allow it again."
+            return f"The connection is {status}.", fix
+        if status == "ServiceDeleted" or service_deleted:
+            return (
+                f"The endpoint service {service_ref.id} was deleted.",
+                f"{consumer} must connect to another endpoint service.",
+            )
+        return (
+            f"The connection is {status}.",
+            f"{provider} must allow it (Endpoint Connections → Allow).",
+        )
+
+    def zone_carries(self, endpoint, eni, ep_ref, service_ref, consumer):
+        """Stop unless the zone of the ENI the domain name resolved to is Connected."""
         if eni.status not in ZONE_CARRIES:
             self.stop(
                 ENDPOINT,
@@ -952,10 +985,13 @@ class _Evaluation:
         self.ok(
             ENDPOINT,
             f"Endpoint {ep_ref.label} is {endpoint.status}; its connection to "
-            f"{service_ref.label} is {connection.status}; the zone {eni.zone_id} is "
+            f"{service_ref.label} is {endpoint.connection.status}; the zone {eni.zone_id} is "
             f"{eni.status}.",
             ep_ref,
         )
+
+    def service_resource(self, service, eni, service_ref, provider, consumer):
+        """The load balancer the service offers in the ENI's zone; stop if there is none."""
         resource = service.resource_in(eni.zone_id)
         if resource is None or resource.lb_id not in self.snap.load_balancers:
             self.stop(
@@ -968,9 +1004,7 @@ class _Evaluation:
                 "service has one.",
                 service_ref,
             )
-        lb = self.snap.load_balancers[resource.lb_id]
-        self.lb_active(lb, eni.zone_id, via=service_ref)
-        return lb, eni.zone_id
+        return self.snap.load_balancers[resource.lb_id]
 
     def lb_active(self, lb, zone_id, via=None):
         ref = self.ref(lb.kind, lb.id, lb.owner, lb.name)
@@ -994,9 +1028,35 @@ class _Evaluation:
     # --- through a load balancer ---------------------------------------------------------
 
     def through_load_balancer(self, client, lb, zone_id):
-        port = self.address.port
+        """The hops of a load balancer: a Running listener on the port, the backend its
+        server group picks, and that backend's answer."""
         ref = self.ref(lb.kind, lb.id, lb.owner, lb.name)
         owner = self.who(lb.owner)
+        listener = self.running_listener(lb, ref, owner)
+        backend = self.choose_backend(client, lb, ref, listener, owner)
+        inst = backend.instance
+        iref = self.ref("instance", inst.id, inst.owner, inst.name)
+        self.backend = inst
+        self.backend_key = backend.key
+        if not inst.listens_on(backend.port):
+            self.stop(
+                BACKEND,
+                BACKEND_NOT_LISTENING,
+                self.not_listening(inst, iref, backend.port)
+                + " The load balancer gets no answer: 502 Bad Gateway.",
+                self.listening_fix(inst, backend.port),
+                iref,
+            )
+        self.ok(
+            BACKEND,
+            f"{capfirst(iref.label)} answers on port {backend.port}: HTTP/1.1 200 OK.",
+            iref,
+        )
+        return self.succeeded(inst)
+
+    def running_listener(self, lb, ref, owner):
+        """The listener on the requested port that speaks the browser's protocol, Running."""
+        port = self.address.port
         on_port = [li for li in lb.listeners if li.port == port]
         speaks = {"http": ("TCP", "HTTP"), "https": ("TCP", "HTTPS")}[self.address.scheme]
         matching = [li for li in on_port if li.protocol in speaks]
@@ -1037,7 +1097,11 @@ class _Evaluation:
                 lref,
             )
         self.ok(LISTENER, f"The listener {lref.label} is Running.", lref)
+        return listener
 
+    def choose_backend(self, client, lb, ref, listener, owner):
+        """The backend the listener's server group schedules this request to (its turn kept
+        for the next request); stop if none is healthy."""
         group_ref = (
             self.ref("server-group", listener.group_id, lb.owner, listener.group_name)
             if listener.group_id
@@ -1052,11 +1116,10 @@ class _Evaluation:
             scheduling.Candidate(key=b.key, weight=b.weight, healthy=b.healthy, backend=b)
             for b in listener.backends
         ]
-        turn = self.snap.turns.get(listener.scope)
         pick, next_turn = schedule(
             listener.scheduler,
             candidates,
-            turn=turn,
+            turn=self.snap.turns.get(listener.scope),
             group_label=f"of account {lb.owner}" if group_ref.opaque else group_ref.label,
             client_ip=client.ip,
         )
@@ -1074,12 +1137,7 @@ class _Evaluation:
         backend = pick.candidate.backend
         inst = backend.instance
         iref = self.ref("instance", inst.id, inst.owner, inst.name)
-        algorithm = {
-            "wrr": "weighted round robin",
-            "rr": "round robin",
-            "wlc": "weighted least connections",
-            "sch": "consistent hash",
-        }.get(listener.scheduler.lower(), listener.scheduler)
+        algorithm = ALGORITHMS.get(listener.scheduler.lower(), listener.scheduler)
         chosen = f"{iref.label}, port" if iref.opaque else f"{iref.label}:"
         self.ok(
             BACKEND_CHOICE,
@@ -1087,23 +1145,7 @@ class _Evaluation:
             f"{backend.weight}, {backend.health}).",
             group_ref,
         )
-        self.backend = inst
-        self.backend_key = backend.key
-        if not inst.listens_on(backend.port):
-            self.stop(
-                BACKEND,
-                BACKEND_NOT_LISTENING,
-                self.not_listening(inst, iref, backend.port)
-                + " The load balancer gets no answer: 502 Bad Gateway.",
-                self.listening_fix(inst, backend.port),
-                iref,
-            )
-        self.ok(
-            BACKEND,
-            f"{capfirst(iref.label)} answers on port {backend.port}: HTTP/1.1 200 OK.",
-            iref,
-        )
-        return self.succeeded(inst)
+        return backend
 
     # --- results -------------------------------------------------------------------------
 

@@ -7,12 +7,14 @@ connection's Monitor count (an ``F()`` update). :func:`diagnose` is the same wal
 side effects (Diagnose on an endpoint's page, and the labs' last step).
 """
 
+from collections.abc import Iterable
+
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Model
 
 from console.errors import ConsoleError
-from console.models import EcsInstance
-from privatelink.models import EndpointConnection
+from console.models import Account, EcsInstance
+from privatelink.models import Endpoint, EndpointConnection
 
 from . import dataplane, snapshot
 from .models import BrowseRecord, SchedulerState
@@ -20,13 +22,13 @@ from .models import BrowseRecord, SchedulerState
 ATTEMPTS = 5
 
 
-def same_account(account, *objects):
+def same_account(account: Account | None, *objects: Model | None) -> None:
     for obj in objects:
         if account is None or obj is None or obj.account_id != account.pk:
             raise ConsoleError("The specified resource does not exist.", code="NotFound")
 
 
-def _save_turn(scope, turn):
+def _save_turn(scope: str, turn: dataplane.SchedulerTurn) -> bool:
     """Store the scheduler's next state if nobody moved it meanwhile; False if someone did."""
     if turn.version is None:
         try:
@@ -41,12 +43,14 @@ def _save_turn(scope, turn):
     return updated == 1
 
 
-def _evaluate(account, instance, address):
+def _evaluate(account: Account, instance: EcsInstance, address: str) -> dataplane.Outcome:
     snap = snapshot.load(client=instance, address=address)
     return dataplane.browse(snap, address, viewer=account.uid)
 
 
-def browse(*, account, instance, address, commit=True):
+def browse(
+    *, account: Account | None, instance: EcsInstance, address: str, commit: bool = True
+) -> dataplane.Outcome:
     """One request from the browser on ``instance`` (the account's own) to ``address``.
 
     ``address``: what was typed in the address bar. Returns a :class:`dataplane.Outcome`.
@@ -80,7 +84,14 @@ def browse(*, account, instance, address, commit=True):
     return outcome
 
 
-def diagnose(*, account, endpoint, instance, port=80, domain=None):
+def diagnose(
+    *,
+    account: Account | None,
+    endpoint: Endpoint,
+    instance: EcsInstance,
+    port: int = 80,
+    domain: str | None = None,
+) -> dataplane.Outcome:
     """The trace of a request from ``instance`` to ``endpoint``'s domain on ``port``.
 
     Both must be the account's own. Nothing is counted and the scheduler does not move: the
@@ -94,7 +105,12 @@ def diagnose(*, account, endpoint, instance, port=80, domain=None):
     )
 
 
-def lab_check(instance, address, backend_names, expect_zone=None):
+def lab_check(
+    instance: EcsInstance,
+    address: str,
+    backend_names: Iterable[str],
+    expect_zone: str | None = None,
+) -> tuple[bool, str]:
     """A lab's last step: ``(done, reason)`` for a request from ``instance`` to ``address``.
 
     Done when a backend named in ``backend_names`` answers (and, with ``expect_zone``, the

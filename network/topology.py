@@ -147,6 +147,15 @@ def _provider_side(graph, service, zone_ids=None):
             kind="service",
         )
     )
+    lb_keys = _load_balancer_nodes(graph, service, service_key)
+    _clb_listener_nodes(graph, lb_keys)
+    _alb_listener_nodes(graph, lb_keys)
+    return service_key
+
+
+def _load_balancer_nodes(graph, service, service_key):
+    """One node per service resource (a load balancer in a zone), linked from the service;
+    returns their keys by ``(kind, load balancer ID)``."""
     resources = list(
         ServiceResource.objects.filter(service=service).select_related("zone", "clb", "alb")
     )
@@ -172,9 +181,12 @@ def _provider_side(graph, service, zone_ids=None):
         )
         graph.link(service_key, key, service.status)
         lb_keys.setdefault((kind, lb.pk), []).append(key)
+    return lb_keys
 
+
+def _clb_listener_nodes(graph, lb_keys):
+    """The listeners of the CLBs in ``lb_keys``, each with its default server group."""
     clb_ids = [pk for kind, pk in lb_keys if kind == "clb"]
-    alb_ids = [pk for kind, pk in lb_keys if kind == "alb"]
     for listener in ClbListener.objects.filter(clb_id__in=clb_ids).prefetch_related(
         "backends__instance"
     ):
@@ -192,6 +204,11 @@ def _provider_side(graph, service, zone_ids=None):
             graph.link(lb_key, key, listener.status)
         for b in listener.backends.all():
             _backend(graph, key, b.instance, b.port, b.health_status)
+
+
+def _alb_listener_nodes(graph, lb_keys):
+    """The listeners of the ALBs in ``lb_keys``, each with the backends of its server group."""
+    alb_ids = [pk for kind, pk in lb_keys if kind == "alb"]
     albs = AlbListener.objects.filter(alb_id__in=alb_ids).select_related("server_group")
     backends = AlbBackend.objects.select_related("instance")
     for listener in albs.prefetch_related(Prefetch("server_group__backends", queryset=backends)):
@@ -214,7 +231,6 @@ def _provider_side(graph, service, zone_ids=None):
             graph.link(lb_key, key, listener.status)
         for b in group.backends.all():
             _backend(graph, key, b.instance, b.port, b.health_status)
-    return service_key
 
 
 def _backend(graph, listener_key, instance, port, health):

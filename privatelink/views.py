@@ -21,7 +21,6 @@ from console.generic import (
     Tab,
     acting_account,
     htmx_redirect,
-    initial_from,
     paginate,
     safe_next,
     writes_guarded,
@@ -75,17 +74,10 @@ class PrivateLinkViews(ResourceViews):
     app = "privatelink"
     product = "PrivateLink"
 
-    form_body_template = "layout/partials/form_body.html"
+    stylesheet = "privatelink/partials/css.html"
 
     def gate(self, request):
         return activation_page(request)
-
-    def create_view(self, request):
-        if request.method != "POST" and request.htmx and request.GET.get("fragment") == "form":
-            # A dependent field changed or a row was added: re-render the rows form, no errors.
-            form = self.form_class(initial=initial_from(request.GET), **self.form_kwargs(request))
-            return render(request, self.form_body_template, self.base_context(request, form=form))
-        return super().create_view(request)
 
 
 # --- endpoint services (provider) ----------------------------------------------------------
@@ -169,7 +161,6 @@ class EndpointServiceViews(PrivateLinkViews):
     title = "Endpoint Service"
     create_label = "Create Endpoint Service"
     form_class = EndpointServiceForm
-    form_template = "privatelink/endpoint_service_form.html"
     form_body_template = "privatelink/partials/service_form_body.html"
     search_fields = ("id", "service_name", "description")
     columns = (
@@ -413,7 +404,6 @@ class EndpointViews(PrivateLinkViews):
     title = "Endpoints"
     create_label = "Create Endpoint"
     form_class = EndpointForm
-    form_template = "privatelink/endpoint_form.html"
     form_body_template = "privatelink/partials/endpoint_form_body.html"
     detail_template = "privatelink/endpoint_detail.html"
     search_fields = ("id", "name", "domain", "service_name")

@@ -111,7 +111,7 @@ web_command() {
     if [[ ${DEV:-} == 1 ]]; then
         echo "$PY manage.py runserver $HOST:$PORT"
     else
-        echo "$ROOT/.venv/bin/gunicorn console.wsgi:application -c $ROOT/scripts/gunicorn.conf.py"
+        echo "$ROOT/.venv/bin/gunicorn console.asgi:application -c $ROOT/scripts/gunicorn.conf.py"
     fi
 }
 

@@ -90,6 +90,21 @@ class ResourceTests:
         assert response.status_code == 302, response.content.decode()[:3000]
         assert self.model.objects.for_account(account_a).count() == before + 1
 
+    def test_create_page_is_the_one_form_layout(self, client_a, account_a):
+        """Every create page (with its errors) renders through the one form layout, or the
+        resource's dialog, and every field through the one field partial."""
+        if self.create_data(account_a) is None:
+            return
+        response = client_a.post(self.resource.url("create"), {})
+        used = {template.name for template in response.templates}
+        if getattr(self.resource, "create_in_dialog", False):
+            assert self.resource.form_template in used
+        else:
+            assert {"layout/form.html", self.resource.form_body_template} <= used
+        assert {name for name in used if name.endswith("field.html")} == {
+            "layout/partials/field.html"
+        }
+
     def test_create_submitted_twice_makes_one(self, client_a, account_a):
         """A retried or double-clicked OK: the form's one-time token makes one resource."""
         data = self.create_data(account_a)

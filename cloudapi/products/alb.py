@@ -72,6 +72,7 @@ def _zone_mappings(call, vpc):
     fields={"name": "LoadBalancerName", "zones": "ZoneMappings", "vpc": "VpcId"}
     | {"network_type": "AddressType", "edition": "LoadBalancerEdition"}
     | {"ip_mode": "AddressAllocatedMode"},
+    idempotent="LoadBalancerId",
 )
 def create_load_balancer(call):
     p = call.params
@@ -187,6 +188,7 @@ def _health_config(call):
     | {"server_group_type": "ServerGroupType", "health_check_path": "HealthCheckConfig"}
     | {"health_check_protocol": "HealthCheckConfig", "health_check_codes": "HealthCheckConfig"}
     | {"health_check_interval": "HealthCheckConfig", "health_check_method": "HealthCheckConfig"},
+    idempotent="ServerGroupId",
 )
 def create_server_group(call):
     p = call.params
@@ -316,6 +318,7 @@ def _forward_group(call):
     resource="Listener",
     fields={"port": "ListenerPort", "protocol": "ListenerProtocol", "name": "ListenerDescription"}
     | {"server_group": "DefaultActions"},
+    idempotent="ListenerId",
 )
 def create_listener(call):
     p = call.params

@@ -59,6 +59,7 @@ def lb_row(lb):
     fields={"vswitch": "VSwitchId", "zone": "MasterZoneId", "backup_zone": "SlaveZoneId"}
     | {"specification": "LoadBalancerSpec", "address_type": "AddressType"}
     | {"name": "LoadBalancerName", "billing_method": "PayType", "ip_version": "AddressIPVersion"},
+    idempotent="LoadBalancerId",
 )
 def create_load_balancer(call):
     p = call.params

@@ -82,6 +82,7 @@ def instance_row(instance):
     write=True,
     resource="SecurityGroup",
     fields={"name": "SecurityGroupName", "description": "Description"},
+    idempotent="SecurityGroupId",
 )
 def create_security_group(call):
     vpc = lookup(Vpc, call, "VpcId", "InvalidVpcId.NotFound", "VPC")
@@ -214,6 +215,7 @@ def _groups(call):
         "zone": "ZoneId",
         "security_groups": "SecurityGroupId",
     },
+    idempotent="InstanceIdSets",
 )
 def run_instances(call):
     p = call.params

@@ -174,6 +174,7 @@ def describe_zones(call):
     resource=SERVICE,
     fields={"resources": "Resource", "resource_type": "ServiceResourceType"}
     | {"description": "ServiceDescription", "zone": "Resource.ZoneId"},
+    idempotent="ServiceId",
 )
 def create_endpoint_service(call):
     p = call.params
@@ -415,6 +416,7 @@ def _endpoint_zones(call, region):
     fields={"name": "EndpointName", "zones": "Zone", "vpc": "VpcId"}
     | {"security_groups": "SecurityGroupId", "service": "ServiceName"}
     | {"endpoint_type": "EndpointType", "description": "EndpointDescription"},
+    idempotent="EndpointId",
 )
 def create_endpoint(call):
     p = call.params

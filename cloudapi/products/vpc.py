@@ -49,6 +49,7 @@ def vswitch_row(vsw):
     write=True,
     resource="Vpc",
     fields={"cidr_block": "CidrBlock", "name": "VpcName", "description": "Description"},
+    idempotent="VpcId",
 )
 def create_vpc(call):
     p = call.params
@@ -90,6 +91,7 @@ def delete_vpc(call):
     write=True,
     resource="VSwitch",
     fields={"cidr_block": "CidrBlock", "name": "VSwitchName", "zone": "ZoneId"},
+    idempotent="VSwitchId",
 )
 def create_vswitch(call):
     p = call.params

@@ -87,6 +87,14 @@ def resource_url(context, resource, kind, obj=None, **kwargs):
     return resource.url(kind, obj, **kwargs)
 
 
+@register.simple_tag
+def live_trigger(every_ms):
+    """``hx-trigger`` of a live fragment: news arrive as ``live`` events from the page's event
+    stream (static/js/console.js); the poll every ``every_ms`` runs only when the stream is not
+    open, or as a slow safety net (``LIVE_FALLBACK_MS``) when it is."""
+    return f"every {int(every_ms)}ms [!window.consoleLive||consoleLive.due(this)], live"
+
+
 @register.simple_tag(takes_context=True)
 def live_query(context, first=False):
     """``&live=<token>`` (``?live=`` with ``first``) for a poll URL: the request's snapshot

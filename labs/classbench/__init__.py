@@ -3,6 +3,7 @@ real stack, started as ``make run`` starts it. See ``run`` for the phases and wh
 """
 
 import os
+import re
 import signal
 import statistics
 import threading
@@ -10,7 +11,8 @@ import time
 
 import psutil
 
-from .browser import Browser, Recorder, polls_in
+from .browser import Browser, Recorder
+from .live import OpenPage
 from .scenario import Trainee, log_in, start_class
 from .stack import Stack
 
@@ -27,6 +29,7 @@ class Sampler(threading.Thread):
         self.stack = stack
         self.first, self.last, self.rss, self.roles = {}, {}, {}, {}
         self.stopped = threading.Event()
+        self.series = []  # (monotonic, CPU seconds of the web processes so far), each second
 
     def sample(self):
         for role, process in self.stack.processes():
@@ -52,8 +55,13 @@ class Sampler(threading.Thread):
         )
 
     def run(self):
+        self.series.append((time.monotonic(), self.web_cpu()))
         while not self.stopped.wait(1.0):
             self.sample()
+            self.series.append((time.monotonic(), self.web_cpu()))
+
+    def web_cpu(self):
+        return sum(cpu for pid, cpu in self.last.items() if self.roles.get(pid) == "web")
 
 
 def percentile(values, pct):
@@ -99,12 +107,18 @@ def run_chaos(plan, started, recorder, log):
 
 
 SERVING = ("web", "redis")
+OPENING = 20.0  # seconds for the idle trainees to log in and open their page
+IDLE_PAGES = 60
 
 
-def idle_cost(stack, sampler, url, login, seconds=40):
-    """CPU per second of the serving processes (web, Redis) for one open page while nothing
-    changes, minus theirs with nobody connected just before. CPU times count in 10 ms ticks:
-    over 40 s the figure is good to about 0.25 ms/s."""
+IDLE_PAGE = "/vpcs/"  # a trainee's page with the lab panel; its live rows poll while in flux
+
+
+def idle_cost(stack, sampler, url, logins, seconds=40):
+    """CPU of the serving processes (web, Redis) per open idle page and second: N trainees
+    (``logins``) each keep a page open, as their browsers would, while nothing changes;
+    minus the same window with nobody connected just before. CPU times count in 10 ms ticks
+    per process: the per-page figure is good to about ``resolution`` ms/s (returned)."""
     time.sleep(5)
     sampler.sample()
     sampler.reset()
@@ -112,25 +126,52 @@ def idle_cost(stack, sampler, url, login, seconds=40):
     sampler.sample()
     background = sampler.used(SERVING) / seconds
     recorder = Recorder()
-    browser = Browser(url, recorder)
-    log_in(browser, *login)
-    _, _, page = browser.get_page("/vpcs/")
+    # Everyone logs in and opens the page first; the window starts once that has settled.
+    start_at = time.monotonic() + OPENING
+    stop_at = start_at + seconds
+    pages = [IdlePage(url, recorder, login, stop_at) for login in logins]
+    for page in pages:
+        page.start()
+    time.sleep(max(0.0, start_at - time.monotonic()))
     sampler.sample()
     sampler.reset()
-    stop_at = time.monotonic() + seconds
-    polls = polls_in(page, time.monotonic())
-    while polls and time.monotonic() < stop_at:
-        poll = min(polls, key=lambda p: p.due)
-        time.sleep(max(0.0, min(poll.due, stop_at) - time.monotonic()))
-        if time.monotonic() >= stop_at:
-            break
-        Trainee.answer(polls, poll, browser.poll(poll))
     time.sleep(max(0.0, stop_at - time.monotonic()))
     sampler.sample()
-    with_page = sampler.used(SERVING) / seconds
-    browser.close()
-    polls_made = sum(1 for s in recorder.samples if s[1] == "poll")
-    return max(0.0, with_page - background) * 1000, background * 1000, polls_made / seconds
+    with_pages = sampler.used(SERVING) / seconds
+    for page in pages:
+        page.join(10)
+    n = max(1, sum(1 for p in pages if p.ok))
+    ticks = 0.01 * 2 * sum(1 for _, role in sampler.roles.items() if role in SERVING)
+    polls = sum(1 for s in recorder.samples if s[1] == "poll" and s[0] >= stop_at - seconds)
+    return {
+        "pages": n,
+        "page": IDLE_PAGE,
+        "per_page": max(0.0, with_pages - background) * 1000 / n,
+        "background": background * 1000,
+        "polls_per_page_s": polls / seconds / n,
+        "streams": sum(1 for p in pages if p.streaming),
+        "resolution": ticks / seconds / n * 1000,
+    }
+
+
+class IdlePage(threading.Thread):
+    """A trainee who logs in, opens ``IDLE_PAGE`` and leaves it open (stream and polls)."""
+
+    def __init__(self, url, recorder, login, leave):
+        super().__init__(daemon=True, name="idle-page")
+        self.browser = Browser(url, recorder)
+        self.login, self.leave = login, leave
+        self.ok = self.streaming = False
+
+    def run(self):
+        if not log_in(self.browser, *self.login):
+            return
+        status, _, html = self.browser.get_page(IDLE_PAGE)
+        self.ok = status == 200
+        self.browser.close()  # a browser's idle keep-alive connection closes
+        page = OpenPage(self.browser, html, Trainee.answer)
+        page.on_stream = lambda: setattr(self, "streaming", True)
+        page.run_until(self.leave)
 
 
 def run(
@@ -142,6 +183,7 @@ def run(
     web_servers=1,
     workers=1,
     chaos=False,
+    keep_log=None,
     log=print,
 ):
     """Start the stack, the class, the trainees; returns the figures ``report`` prints."""
@@ -160,6 +202,8 @@ def run(
         log(f"the stack's output (tail):\n{stack.log_tail()}")
         raise
     finally:
+        if keep_log:
+            stack.save_log(keep_log)
         stack.close()
 
 
@@ -180,6 +224,7 @@ def _measure(stack, trainees, duration, password, chaos, log):
     sampler.start()
     recorder = Recorder()
     gate = threading.Barrier(trainees + 1)
+    client_cpu = time.process_time()
     started = time.monotonic() + 0.05
     stop_at = started + duration
     crowd = [
@@ -195,8 +240,11 @@ def _measure(stack, trainees, duration, password, chaos, log):
     sampler.sample()
     figures = _figures(recorder, crowd, duration, sampler, stack, kills)
     figures["class_seconds"] = class_seconds
-    log("measuring the idle cost of one open page…")
-    figures["idle"] = idle_cost(stack, sampler, stack.urls[0], logins[0])
+    figures["started"] = started
+    figures["client_cpu"] = time.process_time() - client_cpu
+    figures["web_series"] = list(sampler.series)
+    log(f"measuring the idle cost of {min(IDLE_PAGES, len(logins))} open pages…")
+    figures["idle"] = idle_cost(stack, sampler, stack.urls[0], logins[:IDLE_PAGES])
     sampler.stopped.set()
     return figures
 
@@ -205,8 +253,8 @@ def _figures(recorder, crowd, duration, sampler, stack, kills):
     samples = list(recorder.samples)
     login_times = [t.logged_in_after for t in crowd if t.logged_in_after is not None]
     by_kind = {}
-    for _, kind, seconds, _, _ in samples:
-        by_kind.setdefault(kind, []).append(seconds * 1000)
+    for sample in samples:
+        by_kind.setdefault(sample[1], []).append(sample[2] * 1000)
     errors = [s for s in samples if s[4]]
     processes = []
     for pid, role in sorted(sampler.roles.items(), key=lambda item: (item[1], item[0])):
@@ -218,6 +266,7 @@ def _figures(recorder, crowd, duration, sampler, stack, kills):
         "login_ms": [x * 1000 for x in login_times],
         "by_kind": by_kind,
         "all_ms": [s[2] * 1000 for s in samples],
+        "samples": samples,
         "errors": errors,
         "refused": list(recorder.refused),
         "requests": len(samples),
@@ -257,18 +306,22 @@ def report(figures, write):
         )
     write(f"VPCs created: {figures['created']}; forms refused: {len(figures['refused'])}")
     write(f"errors: {len(figures['errors'])}")
-    for _, kind, _, _, error in figures["errors"][:10]:
-        write(f"  {kind}: {error}")
+    for sample in figures["errors"][:10]:
+        write(f"  {sample[1]}: {sample[4]}")
     for role, pid, in_flight, errors in figures["kills"]:
         write(f"chaos: {role} (pid {pid}) killed with {in_flight} in flight: {errors} errors")
     _report_processes(figures, write)
-    idle, background, polls = figures["idle"]
+    _report_windows(figures, write)
+    _report_paths(figures, write)
+    idle = figures["idle"]
     write(
-        f"idle page: {idle:.2f} ms server CPU per second ({polls:.2f} polls/s; "
-        f"web and Redis with nobody connected: {background:.1f} ms/s)"
+        f"idle page: {idle['per_page']:.2f} ms server CPU per second per page "
+        f"({idle['pages']} pages open on {idle['page']}, {idle['streams']} with an event stream; "
+        f"{idle['polls_per_page_s']:.3f} polls/s each; resolution ±{idle['resolution']:.2f} ms/s; "
+        f"web and Redis with nobody connected: {idle['background']:.1f} ms/s)"
     )
     write("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in figures["load"]))
-    _report_targets(figures, last_login, idle, write)
+    _report_targets(figures, last_login, idle["per_page"], write)
 
 
 def _report_processes(figures, write):
@@ -278,6 +331,67 @@ def _report_processes(figures, write):
         write(f"  {role:<11} pid {pid:<8} CPU {cpu:7.1f} s ({cpu / duration:5.0%})  {rss:6.0f} MB")
     total = sum(p[2] for p in figures["processes"])
     write(f"  {'all':<11} {'':<12} CPU {total:7.1f} s ({total / duration:5.0%})")
+
+
+def _report_windows(figures, write, width=10.0):
+    """Request percentiles per window of ``width`` seconds since the trainees set off: does
+    the tail belong to the first seconds (everyone logging in at once) or to the whole run?"""
+    windows = {}
+    for start, _, seconds, *_ in figures["samples"]:
+        windows.setdefault(int(max(0.0, start - figures["started"]) // width), []).append(seconds)
+    cpus = os.cpu_count() or 1
+    write(
+        f"requests per {width:.0f} s window (from the trainees' start), and the web processes' "
+        f"CPU in it (share of {cpus} CPUs):"
+    )
+    for window, values in sorted(windows.items()):
+        ms = [v * 1000 for v in values]
+        slow = sum(1 for v in ms if v > TARGETS["p95_ms"])
+        cpu = _web_cpu_between(figures, window * width, (window + 1) * width)
+        write(
+            f"  {window * width:4.0f}-{(window + 1) * width:<4.0f} s {len(ms):>5} requests  "
+            f"p50 {percentile(ms, 50):>5.0f}  p95 {percentile(ms, 95):>5.0f}  "
+            f"p99 {percentile(ms, 99):>5.0f} ms  over {TARGETS['p95_ms']:.0f} ms: {slow:>4}  "
+            f"web CPU {cpu:5.1f} s ({cpu / width / cpus:4.0%})"
+        )
+    later = [v * 1000 for w, values in windows.items() if w > 0 for v in values]
+    write(
+        f"  after the first {width:.0f} s: {len(later)} requests, "
+        f"p95 {percentile(later, 95):.0f} ms, p99 {percentile(later, 99):.0f} ms"
+    )
+
+
+def _web_cpu_between(figures, start, end):
+    """Web CPU seconds between two offsets from the start (the sampler's 1 s resolution)."""
+    started, series = figures["started"], figures["web_series"]
+
+    def at(offset):
+        before = [cpu for t, cpu in series if t <= started + offset]
+        return before[-1] if before else (series[0][1] if series else 0.0)
+
+    return max(0.0, at(end) - at(start))
+
+
+# Numbers and resource IDs (vpc-4gy9kq3ri2r3z50y1) fold into one row per kind of page.
+ID = re.compile(r"/(\d+|[a-z]+-[a-z0-9]{12,})(?=/|$)")
+
+
+def _report_paths(figures, write, top=12):
+    """Request percentiles per URL (IDs folded to ``<n>``), the slowest tails first, and
+    the CPU the benchmark's own threads used (they share the machine with the server)."""
+    paths = {}
+    for _, kind, seconds, _, _, path in figures["samples"]:
+        paths.setdefault((kind, ID.sub("/<n>", path)), []).append(seconds * 1000)
+    write("requests per URL (slowest p95 first):")
+    ranked = sorted(paths.items(), key=lambda item: -percentile(item[1], 95))
+    for (kind, path), ms in ranked[:top]:
+        slow = sum(1 for v in ms if v > TARGETS["p95_ms"])
+        write(
+            f"  {kind:<5} {path:<44} {len(ms):>5}  p50 {percentile(ms, 50):>5.0f}  "
+            f"p95 {percentile(ms, 95):>5.0f}  max {max(ms):>5.0f} ms  over: {slow}"
+        )
+    cpu = figures["client_cpu"]
+    write(f"benchmark client CPU: {cpu:.1f} s ({cpu / figures['duration']:.0%} of one CPU)")
 
 
 def _report_targets(figures, last_login, idle, write):

@@ -24,7 +24,8 @@ class Recorder:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.samples = []  # (start monotonic, kind, seconds, status, error or "")
+        # (start monotonic, kind, seconds, status, error or "", path without its query)
+        self.samples = []
         self.in_flight = 0
         self.refused = []  # forms that should have gone through and did not
 
@@ -33,11 +34,11 @@ class Recorder:
             self.in_flight += 1
         return time.monotonic()
 
-    def end(self, start, kind, status, error=""):
+    def end(self, start, kind, status, error="", path=""):
         now = time.monotonic()
         with self.lock:
             self.in_flight -= 1
-            self.samples.append((start, kind, now - start, status, error))
+            self.samples.append((start, kind, now - start, status, error, path.split("?")[0]))
 
 
 @dataclass
@@ -49,6 +50,10 @@ class Poll:
     target: str
     outer: bool
     due: float = field(default=0.0)
+    # A live fragment (console_tags.live_trigger): with the page's event stream open it polls
+    # only every LIVE_FALLBACK_MS, and at once when an event names one of its accounts.
+    live: bool = False
+    last: float = field(default=0.0)
 
 
 def polls_in(page_html, now):
@@ -65,7 +70,8 @@ def polls_in(page_html, now):
         every = float(match.group(1)) / (1000 if match.group(2) == "ms" else 1) if match else None
         first = now if on_load else now + every
         outer = attrs.get("hx-swap", "innerHTML").startswith("outerHTML")
-        polls.append(Poll(attrs["hx-get"], every, attrs.get("id", ""), outer, first))
+        live = "consoleLive" in trigger
+        polls.append(Poll(attrs["hx-get"], every, attrs.get("id", ""), outer, first, live, now))
     return polls
 
 
@@ -166,12 +172,12 @@ class Browser:
         try:
             response, data = self._send(method, path, body, headers)
         except OSError as error:
-            self.recorder.end(start, kind, None, f"{type(error).__name__}: {error}")
+            self.recorder.end(start, kind, None, f"{type(error).__name__}: {error}", path)
             return None, "", ""
         self._keep_cookies(response)
         status = response.status
         error = f"HTTP {status}" if status >= 400 else ""
-        self.recorder.end(start, kind, status, error)
+        self.recorder.end(start, kind, status, error, path)
         return status, response.getheader("Location", ""), data.decode("utf-8", "replace")
 
     def get_page(self, path, kind="page"):

@@ -10,6 +10,7 @@ import time
 from labs.services import MAX_CLASS_SIZE
 
 from .browser import Browser, csrf_in, hidden_inputs, links_in, polls_in
+from .live import keep_open
 
 SHEET_LOGIN = re.compile(
     r'Username <span class="mono">([^<]+)</span><br>Password <span class="mono">([^<]+)</span>'
@@ -88,15 +89,8 @@ class Trainee(threading.Thread):
         status, path, page = self.browser.get_page(path)
         if status != 200:
             return None
-        polls = polls_in(page, time.monotonic())
         leave = min(self.stop_at, time.monotonic() + self.random.uniform(*DWELL))
-        while polls:
-            poll = min(polls, key=lambda p: p.due)
-            if poll.due >= leave:
-                break
-            time.sleep(max(0.0, poll.due - time.monotonic()))
-            self.answer(polls, poll, self.browser.poll(poll))
-        time.sleep(max(0.0, leave - time.monotonic()))
+        keep_open(self.browser, page, leave, self.answer)
         links = links_in(page)
         return self.random.choice(links) if links else "/"
 
@@ -111,6 +105,7 @@ class Trainee(threading.Thread):
             again = polls_in(text, now)
             if again:
                 poll.url, poll.every, poll.due = again[0].url, again[0].every, again[0].due
+                poll.live = again[0].live
                 return
             polls.remove(poll)
         elif status == 286 or poll.every is None:

@@ -187,6 +187,11 @@ class Stack:
         self._log.flush()
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
+    def save_log(self, path):
+        """Copy the stack's output so far to ``path`` (the folder goes with ``close()``)."""
+        self._log.flush()
+        shutil.copyfile(self.log_path, path)
+
     def close(self):
         for _, proc in reversed(self.procs):
             if proc.poll() is None:

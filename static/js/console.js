@@ -139,3 +139,102 @@
     }
   });
 })();
+
+// Live fragments (console.live). A page keeps one EventSource that follows the accounts of
+// its fragments' signed tokens; a "change" event for an account makes the fragments showing
+// that account ask for news at once (a 204 when theirs is still current). While the stream is
+// open, their own polls run only every data-live-fallback-ms (a safety net); while it is not
+// (not yet open, refused, Redis away), they poll at their usual pace.
+window.consoleLive = (function () {
+  var source = null, following = "", timer = null;
+  var body = function () { return document.body; };
+  function fallbackMs() { return Number(body().dataset.liveFallbackMs) || 25000; }
+  function fragments() { return document.querySelectorAll("[hx-trigger*='consoleLive']"); }
+  function tokenOf(el) {
+    var match = /[?&]live=([^&]+)/.exec(el.getAttribute("hx-get") || "");
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+  function accountsOf(token) { return token ? token.split("-")[0].split(".") : []; }
+  function open() { return source !== null && source.readyState === EventSource.OPEN; }
+
+  // A fragment already asking when an event comes would drop the new ask (htmx drops a
+  // request while the element has one in flight) and might show rows read before the
+  // change: ask again once it has answered.
+  var pending = {};
+  function refresh(account) {
+    fragments().forEach(function (el) {
+      var token = tokenOf(el);
+      if (!token || accountsOf(token).indexOf(account) >= 0) {
+        if (el.classList.contains("htmx-request")) {
+          pending[account] = true;
+          return;
+        }
+        el._liveAt = Date.now();
+        htmx.trigger(el, "live");
+      }
+    });
+  }
+  function flushPending() {
+    var accounts = Object.keys(pending);
+    pending = {};
+    accounts.forEach(refresh);
+  }
+
+  function stop() {
+    if (source !== null) { source.close(); source = null; }
+  }
+
+  function connect() {
+    var url = body() && body().dataset.liveEvents;
+    if (!url || typeof EventSource === "undefined") return;
+    // One token per account is enough: each names the accounts it may follow.
+    var tokens = [], seen = {};
+    fragments().forEach(function (el) {
+      var token = tokenOf(el);
+      if (accountsOf(token).some(function (a) { return !seen[a]; })) {
+        accountsOf(token).forEach(function (a) { seen[a] = true; });
+        tokens.push(token);
+      }
+    });
+    var accounts = Object.keys(seen).sort().join(".");
+    if (accounts === following && source !== null) return;
+    stop();
+    following = accounts;
+    if (!accounts) return;
+    source = new EventSource(url + "?" + tokens.slice(0, 8).map(function (t) {
+      return "live=" + encodeURIComponent(t);
+    }).join("&"));
+    source.addEventListener("change", function (event) { refresh(String(event.data)); });
+    source.addEventListener("error", function () {
+      // Reopen with the page's current tokens (the server ends a stream now and then).
+      stop();
+      following = "";
+      clearTimeout(timer);
+      timer = setTimeout(connect, 3000);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", connect);
+  document.addEventListener("htmx:afterSettle", connect);
+  document.addEventListener("htmx:afterRequest", function () {
+    setTimeout(flushPending, 50); // after the answer has been swapped in and settled
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    event.detail.elt._liveAt = Date.now();
+  });
+  window.addEventListener("pagehide", stop);
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { following = ""; connect(); }
+  });
+
+  return {
+    // Whether the page's event stream is open (then fragments poll only as a safety net).
+    streaming: open,
+    // Whether a fragment's own poll should run now (see console_tags.live_trigger).
+    due: function (el) {
+      if (!open() || !tokenOf(el)) return true;
+      if (!el._liveAt) el._liveAt = Date.now();
+      return Date.now() - el._liveAt >= fallbackMs();
+    },
+  };
+})();

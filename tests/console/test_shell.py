@@ -184,7 +184,10 @@ def test_radio_groups_are_named_by_their_label(client_a):
         )
 
     html = render_to_string("layout/partials/field.html", {"field": Form()["protocol"]})
-    assert '<label id="id_protocol_label">Select Listener Protocol</label>' in html
+    # A fieldset (a group named by its legend) holding a radiogroup named by the same legend.
+    assert '<fieldset class="field" id="field-protocol">' in html
+    assert "Select Listener Protocol</legend>" in html
+    assert '<legend id="id_protocol_label">' in html
     assert 'role="radiogroup" aria-labelledby="id_protocol_label"' in html
 
 

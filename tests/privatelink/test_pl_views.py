@@ -38,7 +38,8 @@ def labels_of(html):
 def test_service_form_has_the_spec_labels(client_a, account_a):
     body = client_a.get(f"{SERVICES}/create/").content.decode()
     for text in (
-        '<legend><span class="req" aria-hidden="true">*</span>Service Resource Type</legend>',
+        '<legend id="id_resource_type_label"><span class="req" aria-hidden="true">*</span>'
+        "Service Resource Type</legend>",
         "Select Service Resource</legend>",
         "+Add Resource from Another Zone",
         "Automatically Accept Endpoint Connections</legend>",

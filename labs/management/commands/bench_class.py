@@ -27,6 +27,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--chaos", action="store_true", help="kill the worker, beat and a web process once"
         )
+        parser.add_argument(
+            "--keep-log",
+            help="copy the stack's output here (with ACCESS_LOG=1: every request the server saw)",
+        )
 
     def handle(self, *args, **options):
         if options["trainees"] < 2 or options["trainees"] % 2:
@@ -40,6 +44,7 @@ class Command(BaseCommand):
             web_servers=options["web_servers"],
             workers=options["workers"],
             chaos=options["chaos"],
+            keep_log=options["keep_log"],
             log=lambda text: self.stderr.write(text),
         )
         self.stdout.write(self.style.MIGRATE_HEADING("Class benchmark"))

@@ -1,0 +1,106 @@
+"""What a login and a page cost the database when a whole class logs in at once: a login writes
+its session once (one write transaction fewer on SQLite's single write lock), the region
+catalogue is read once per process, and the counts are pinned."""
+
+import datetime
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from console import middleware
+from console.models import Region
+from console.sessions import SessionStore
+from labs import services as lab_services
+from labs.definitions import LABS
+
+# Pinned: the user (read twice), is the new session key free, last_login, the login's account,
+# its lab, then the session's one INSERT (inside a savepoint here; BEGIN IMMEDIATE ... COMMIT
+# under the server). It was 11, with the session written twice.
+LOGIN_QUERIES = 9
+# The VPC list of a trainee: user, login, the count and the page of VPCs, the lab run.
+VPC_LIST_QUERIES = 5
+
+
+@pytest.fixture
+def lab_login(catalogue):
+    room = lab_services.classroom_create(name="Morning", lab="lab2", size=1)
+    return room.runs.get().logins.get(role="A")
+
+
+def session_writes(captured):
+    return [
+        q["sql"].split()[0]
+        for q in captured
+        if '"django_session"' in q["sql"] and q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+
+
+def test_a_class_login_writes_its_session_once_with_pinned_queries(lab_login):
+    client = Client()
+    assert client.get("/login/").status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            "/login/", {"username": lab_login.user.username, "password": lab_login.password}
+        )
+    assert response.status_code == 302
+    assert session_writes(captured) == ["INSERT"]
+    assert len(captured) == LOGIN_QUERIES, "\n".join(q["sql"][:90] for q in captured)
+    # The one row holds the login: with the cache emptied the database alone keeps it logged
+    # in, in the lab's region.
+    cache.clear()
+    key = client.cookies["sessionid"].value
+    stored = Session.objects.get(session_key=key).get_decoded()
+    assert stored["_auth_user_id"] == str(lab_login.user.pk)
+    assert stored["region_id"] == LABS["lab2"].region
+    page = client.get("/vpcs/")
+    assert page.status_code == 200
+    assert f'value="{LABS["lab2"].region}" selected' in page.content.decode()
+
+
+def test_a_trainees_vpc_list_has_pinned_queries(lab_login):
+    client = Client()
+    client.force_login(lab_login.user)
+    middleware.regions()  # read once per process, not by the request measured
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/vpcs/").status_code == 200
+    assert len(captured) == VPC_LIST_QUERIES
+    assert not [q for q in captured if '"console_region"' in q["sql"]]
+
+
+def test_a_reserved_key_taken_meanwhile_is_replaced_and_the_data_kept(db):
+    store = SessionStore()
+    store["kept"] = "yes"
+    store.save()
+    old = store.session_key
+    store.cycle_key()
+    reserved = store.session_key
+    assert not Session.objects.filter(session_key=reserved).exists()  # reserved, not written
+    expire = timezone.now() + datetime.timedelta(days=1)
+    Session.objects.create(session_key=reserved, session_data="{}", expire_date=expire)
+    store.save()
+    assert store.session_key not in (old, reserved)
+    assert SessionStore(store.session_key).load() == {"kept": "yes"}
+    assert not Session.objects.filter(session_key=old).exists()
+    store["more"] = 1
+    store.save()  # written already: an ordinary update from now on
+    assert SessionStore(store.session_key).load() == {"kept": "yes", "more": 1}
+
+
+@pytest.fixture
+def fresh_regions(monkeypatch):
+    """The process's catalogue cache, empty for the test and put back after it (the test adds
+    a region that later tests must not see)."""
+    monkeypatch.setattr(middleware, "_regions", ())
+
+
+def test_a_region_loaded_after_the_first_read_is_found(catalogue, fresh_regions):
+    assert middleware.region("eu-central-1").name == "Germany (Frankfurt)"
+    Region.objects.create(id="xx-test-1", name="Test Region", city="Test", position=99)
+    assert middleware.region("xx-test-1").name == "Test Region"
+    assert "xx-test-1" in [r.pk for r in middleware.regions()]
+    assert middleware.region("no-such-region") is None
