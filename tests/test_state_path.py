@@ -26,6 +26,8 @@ NOT_A_RESOURCE = {
     ("labs/classbench/__init__.py", "stack"),  # threads and processes of the class bench
     ("labs/classbench/__init__.py", "sampler"),
     ("labs/classbench/__init__.py", "trainee"),
+    ("labs/classbench/__init__.py", "page"),  # an idle page's stream thread
+    ("labs/classbench/live.py", "self.stream"),
     ("labs/classbench/scenario.py", "polls"),  # a list
 }
 # ``status`` attributes that are no lifecycle state.
