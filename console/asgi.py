@@ -69,7 +69,7 @@ async def events(scope, receive, send, lifetime=None, heartbeat=None):
     pubsub = client.pubsub(ignore_subscribe_messages=True)
     try:
         await pubsub.subscribe(*[live.channel(pk) for pk in seen])
-        current = [int(v or 0) for v in await client.mget([live._key(pk) for pk in seen])]
+        current = [int(v or 0) for v in await client.mget([live.counter_key(pk) for pk in seen])]
     except (redis.RedisError, OSError):
         await pubsub.aclose()
         return await _text(send, 503, live.UNAVAILABLE)

@@ -48,14 +48,15 @@ def _client() -> redis.Redis:
     return client
 
 
-def _key(account_id) -> str:
+def counter_key(account_id) -> str:
+    """The Redis key of ``account_id``'s change counter."""
     return f"live:{account_id}"
 
 
 def versions(account_ids) -> list[int] | None:
     """The counters of ``account_ids`` (0 for a new one), or ``None`` when Redis is away."""
     try:
-        values = _client().mget([_key(pk) for pk in account_ids])
+        values = _client().mget([counter_key(pk) for pk in account_ids])
     except redis.RedisError:
         return None
     return [int(v) if v is not None else 0 for v in values]
@@ -70,7 +71,7 @@ def _incr(account_ids) -> None:
     try:
         pipe = _client().pipeline(transaction=False)
         for pk in sorted(account_ids):
-            pipe.incr(_key(pk))
+            pipe.incr(counter_key(pk))
             pipe.publish(channel(pk), str(pk))
         pipe.execute()
     except redis.RedisError as error:
