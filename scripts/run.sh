@@ -42,6 +42,9 @@ if [[ ${DEV:-} == 1 ]]; then
 else
     # The class server: DEBUG off, static files collected (hashed names, compressed, cached
     # for a year by the browser) and served by whitenoise from gunicorn.
+    # Database connections are kept between requests by the server's long-lived threads:
+    # opening one (SQLite reads the whole schema again) was a third of a page's CPU.
+    export CONN_MAX_AGE="${CONN_MAX_AGE:-60}"
     export DEBUG="${DEBUG:-0}" STATIC_COLLECTED=1 STATIC_ROOT="${STATIC_ROOT:-$RUN_DIR/static${RUN_NAME:+-$RUN_NAME}}"
     if [[ -z ${ALLOWED_HOSTS:-} ]]; then
         hosts="127.0.0.1,localhost"

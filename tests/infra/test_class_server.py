@@ -162,6 +162,9 @@ def test_a_dead_child_is_restarted_the_rest_serve_and_sigterm_stops_all(stack):
     status, headers, _ = http_get(stack.url + css.group(1))
     assert status == 200 and "immutable" in headers.get("cache-control", "")
     assert _wait_for(stack.worker_answers, timeout=30)
+    # The server's threads keep their database connections between requests.
+    web = psutil.Process(stack.child("web"))
+    assert web.environ().get("CONN_MAX_AGE") == "60"
 
     pids = {name: stack.child(name) for name in ("web", "worker", "beat", "redis")}
     os.kill(pids["web"], signal.SIGKILL)
