@@ -161,3 +161,23 @@ def test_each_panel_hears_of_the_partners_work(transactional_db, catalogue):
     console_services.account_activate_privatelink(account=run.account_a)
     ticked = partner_client.get(partner_poll, headers=HTMX).content.decode()
     assert '<li class="done" data-step="activate">' in ticked
+
+
+def test_a_live_request_of_the_page_left_behind_does_not_eat_the_leave_message(catalogue):
+    """Leaving bumps the accounts' change counters, so the page left behind may send one of
+    its live requests after the leave was saved and before the browser loads the next page.
+    Acting as its own account, that request is answered with a whole page (here: PrivateLink
+    is not activated); an htmx request never shows, so never uses up, the messages."""
+    run, _, (partner, partner_client) = starter_and_partner()
+    partner_client.post("/labs/join/", {"code": run.join_code})
+    console_services.account_activate_privatelink(account=run.account_b)
+    page = "/privatelink/endpoint-services/"
+    assert partner_client.get(page).status_code == 200
+    response = partner_client.post(f"/labs/runs/{run.pk}/leave/", {"next": page})
+    assert response["Location"] == page
+
+    late = partner_client.get(page, headers={**HTMX, "HX-Current-URL": "http://testserver" + page})
+    assert "PrivateLink is not activated" in late.content.decode()
+    html = partner_client.get(page).content.decode()
+    assert "you act as your own account again" in html
+    assert partner_client.get(page).content.decode().count('class="message') == 0
