@@ -1,4 +1,4 @@
-from .services import run_for_request
+from .services import lab_of_request
 
 
 def lab(request):
@@ -6,4 +6,4 @@ def lab(request):
     account = getattr(request, "account", None)
     if account is None:
         return {}
-    return {"lab_run": run_for_request(request)}
+    return {"lab_run": lab_of_request(request)}

@@ -317,6 +317,17 @@ def run_for_request(request: HttpRequest) -> LabRun | None:
     return request.lab_run
 
 
+def lab_of_request(request: HttpRequest) -> LabRun | None:
+    """The acting account's lab run as every page's frame shows it (which lab: the panel's
+    title and hints): the run this request already loaded, or just its ``id`` and ``lab``."""
+    if hasattr(request, "lab_run"):
+        return request.lab_run
+    account = getattr(request, "account", None)
+    if account is None:
+        return None
+    return _runs_of(account.pk).only("id", "lab").first()
+
+
 def _runs_of(account_id: int) -> QuerySet[LabRun]:
     return LabRun.objects.filter(Q(account_a=account_id) | Q(account_b=account_id)).order_by(
         "-started_at"
