@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -35,6 +36,7 @@ from .middleware import SESSION_ACTING, SESSION_REGION, SESSION_VIEWING
 from .models import (
     Account,
     EcsInstance,
+    Login,
     Region,
     SecurityGroup,
     SecurityGroupRule,
@@ -389,19 +391,33 @@ RESOURCES = (vpcs, vswitches, instances, security_groups, tickets)
 # --- the shell ---------------------------------------------------------------------------
 
 
-@login_not_required
-def login_view(request):
-    return auth_views.LoginView.as_view(
-        template_name="console/login.html",
-        redirect_authenticated_user=True,
-        authentication_form=ThrottledLoginForm,
-    )(request)
+def home_url(instructor: bool, viewing: bool) -> str:
+    """Where the console opens: the accounts overview for an instructor not looking at an
+    account, else the VPC list."""
+    return reverse("console:accounts" if instructor and not viewing else "console:vpcs-list")
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "console/login.html"
+    redirect_authenticated_user = True
+    authentication_form = ThrottledLoginForm
+
+    def get_default_redirect_url(self):
+        """Straight to the page the console opens on, not through ``/``: one request fewer
+        for each of a class logging in at once."""
+        if self.next_page:
+            return super().get_default_redirect_url()
+        role = Login.objects.filter(user=self.request.user).values_list("role", flat=True).first()
+        instructor = role == Login.Role.INSTRUCTOR
+        return home_url(instructor, bool(self.request.session.get(SESSION_VIEWING)))
+
+
+login_view = login_not_required(LoginView.as_view())
 
 
 def home(request):
-    if request.login is not None and request.login.is_instructor and request.account is None:
-        return redirect("console:accounts")
-    return redirect("console:vpcs-list")
+    instructor = request.login is not None and request.login.is_instructor
+    return redirect(home_url(instructor, request.account is not None))
 
 
 @require_POST

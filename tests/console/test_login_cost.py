@@ -19,9 +19,10 @@ from labs import services as lab_services
 from labs.definitions import LABS
 
 # Pinned: the user (read twice), is the new session key free, last_login, the login's account,
-# its lab, then the session's one INSERT (inside a savepoint here; BEGIN IMMEDIATE ... COMMIT
-# under the server). It was 11, with the session written twice.
-LOGIN_QUERIES = 9
+# its lab, its role (the redirect goes straight to the first page, not through "/": one
+# request fewer), then the session's one INSERT (inside a savepoint here; BEGIN IMMEDIATE ...
+# COMMIT under the server). It was 11, with the session written twice.
+LOGIN_QUERIES = 10
 # The VPC list of a trainee: user, login, the count and the page of VPCs, the lab run.
 VPC_LIST_QUERIES = 5
 
@@ -48,6 +49,7 @@ def test_a_class_login_writes_its_session_once_with_pinned_queries(lab_login):
             "/login/", {"username": lab_login.user.username, "password": lab_login.password}
         )
     assert response.status_code == 302
+    assert response["Location"] == "/vpcs/"
     assert session_writes(captured) == ["INSERT"]
     assert len(captured) == LOGIN_QUERIES, "\n".join(q["sql"][:90] for q in captured)
     # The one row holds the login: with the cache emptied the database alone keeps it logged

@@ -134,3 +134,21 @@ def test_logins_are_not_throttled_while_redis_is_down(settings, user_a):
     settings.LOGIN_THROTTLE_REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there
     assert "did not match" in fail(user_a.username, 6)
     assert log_in(user_a.username, "test-password")[1].status_code == 302
+
+
+def test_a_login_goes_straight_to_the_page_the_console_opens_on(catalogue):
+    from console.models import Login
+    from factories import PASSWORD, make_account, make_login
+
+    make_login(make_account("Account A"), "member")
+    teacher = get_user_model().objects.create_user(username="teacher", password=PASSWORD)
+    Login.objects.create(user=teacher, account=None, role=Login.Role.INSTRUCTOR)
+    for username, first in (("member", "/vpcs/"), ("teacher", "/accounts/")):
+        client = Client()
+        response = client.post("/login/", {"username": username, "password": PASSWORD})
+        assert response["Location"] == first
+        assert client.get("/")["Location"] == first  # where "/" sends them too
+    response = Client().post(
+        "/login/", {"username": "member", "password": PASSWORD, "next": "/instances/"}
+    )
+    assert response["Location"] == "/instances/"
