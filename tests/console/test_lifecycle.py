@@ -38,3 +38,25 @@ def test_reconcile_finishes_everything_stuck(account_a):
 def test_every_async_model_is_known_to_the_reconciler():
     names = {model.__name__ for model in lifecycle.lifecycle_models()}
     assert {"Vpc", "EcsInstance"} <= names
+
+
+def test_a_step_taken_before_the_commit_is_not_sent_to_the_worker(
+    account_a, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A lab's set-up completes its resources at once (``complete``): the worker is not sent
+    steps it would find done. A resource left to the worker still gets its step."""
+    sent = []
+    monkeypatch.setattr(
+        lifecycle._advance_task, "apply_async", lambda args, **kw: sent.append(tuple(args))
+    )
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            done = make_vpc(account_a, name="done", settle_=False)
+            assert lifecycle.complete(done).status == "Available"
+            vswitch = make_vswitch(account_a, lifecycle.complete(done))
+            ready = make_instance(account_a, vswitch, settle_=False)
+            assert lifecycle.complete(ready).status == "Running"  # Pending → Starting → Running
+            waiting = make_vpc(account_a, name="waiting", cidr="10.9.0.0/16", settle_=False)
+    assert sent == [("console.Vpc", waiting.pk, "Pending")]
