@@ -6,6 +6,7 @@ import random
 import re
 import threading
 import time
+import urllib.parse
 
 from labs.services import MAX_CLASS_SIZE
 
@@ -21,14 +22,17 @@ CREATE_CHANCE = 0.12  # of each move, to create a VPC instead of browsing
 
 
 def log_in(browser, username, password):
-    """Open the login page and log in; True when the server let us in."""
+    """Open the login page and log in; the page the server sends us to (where a browser goes
+    next), or None when it did not let us in."""
     status, _, page = browser.get_page("/login/", kind="login")
     if status != 200:
-        return False
+        return None
     form = {"username": username, "password": password, "next": ""}
     form["csrfmiddlewaretoken"] = csrf_in(page)
-    status, _, _ = browser.request("POST", "/login/", "login", form=form)
-    return status == 302
+    status, location, _ = browser.request("POST", "/login/", "login", form=form)
+    if status != 302:
+        return None
+    return urllib.parse.urlsplit(location).path or "/"
 
 
 def start_class(url, recorder, password, pairs):
@@ -74,10 +78,10 @@ class Trainee(threading.Thread):
     def run(self):
         self.gate.wait()
         opened = time.monotonic()
-        if not log_in(self.browser, self.username, self.password):
+        path = log_in(self.browser, self.username, self.password)
+        if path is None:
             return
         self.logged_in_after = time.monotonic() - opened
-        path = "/"
         while time.monotonic() < self.stop_at:
             if self.random.random() < CREATE_CHANCE:
                 path = self.create_vpc() or path
