@@ -16,6 +16,8 @@ import time
 import redis
 from django.conf import settings
 
+from console import redis_clients
+
 from .errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -25,18 +27,13 @@ PREFIX = "api:rate:"
 # A window's counter outlives its second a little (clocks of two processes differ by
 # milliseconds), then goes by itself: nothing to purge.
 EXPIRY = 2
-_clients: dict[str, redis.Redis] = {}
 _clock = time.time  # a name of this module, so a test can hold the second still
 
 
 def _client() -> redis.Redis:
-    url = getattr(settings, "API_THROTTLE_REDIS_URL", None) or settings.REDIS_URL
-    client = _clients.get(url)
-    if client is None:
-        client = _clients[url] = redis.Redis.from_url(
-            url, socket_connect_timeout=0.25, socket_timeout=0.25, retry_on_timeout=False
-        )
-    return client
+    return redis_clients.shared(
+        getattr(settings, "API_THROTTLE_REDIS_URL", None) or settings.REDIS_URL, 0.25
+    )
 
 
 def window_key(key_id, now=None) -> str:

@@ -32,20 +32,17 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 
+from console import redis_clients
+
 log = logging.getLogger(__name__)
 
 PARAM = "live"
-_clients: dict[str, redis.Redis] = {}
 
 
 def _client() -> redis.Redis:
-    url = getattr(settings, "LIVE_REDIS_URL", None) or settings.REDIS_URL
-    client = _clients.get(url)
-    if client is None:
-        client = _clients[url] = redis.Redis.from_url(
-            url, socket_connect_timeout=0.25, socket_timeout=0.25, retry_on_timeout=False
-        )
-    return client
+    return redis_clients.shared(
+        getattr(settings, "LIVE_REDIS_URL", None) or settings.REDIS_URL, 0.25
+    )
 
 
 def counter_key(account_id) -> str:

@@ -17,18 +17,13 @@ import math
 import redis
 from django.conf import settings
 
+from console import redis_clients
+
 logger = logging.getLogger(__name__)
 
-_clients = {}
 
-
-def _client():
-    url = settings.LOGIN_THROTTLE_REDIS_URL
-    client = _clients.get(url)
-    if client is None:
-        client = redis.Redis.from_url(url, socket_connect_timeout=0.3, socket_timeout=0.3)
-        _clients[url] = client
-    return client
+def _client() -> redis.Redis:
+    return redis_clients.shared(settings.LOGIN_THROTTLE_REDIS_URL, 0.3)
 
 
 def _keys(username):
