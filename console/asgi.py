@@ -56,7 +56,7 @@ async def _disconnected(receive):
 async def _forward(pubsub, send):
     async for message in pubsub.listen():
         if message["type"] == "message":
-            body = live.change_event(message["data"])
+            body = live.change_event(*live.announced(message["data"]))
             await send({"type": "http.response.body", "body": body, "more_body": True})
 
 
@@ -79,8 +79,9 @@ async def events(scope, receive, send, lifetime=None, heartbeat=None):
     headers = [(k.lower().encode(), v.encode()) for k, v in live.STREAM_HEADERS]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": live.STREAM_PREAMBLE, "more_body": True})
-    for pk in live.missed(seen, current):
-        await send({"type": "http.response.body", "body": live.change_event(pk), "more_body": True})
+    for pk, counter in live.missed(seen, current):
+        body = live.change_event(pk, counter)
+        await send({"type": "http.response.body", "body": body, "more_body": True})
     forward = asyncio.ensure_future(_forward(pubsub, send))
     gone = asyncio.ensure_future(_disconnected(receive))
     loop = asyncio.get_running_loop()

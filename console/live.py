@@ -64,16 +64,28 @@ def channel(account_id) -> str:
     return f"live.changed:{account_id}"
 
 
+# Bump each counter and announce it with its new value, in one step: "<account> <counter>".
+_BUMP = """
+for i, key in ipairs(KEYS) do
+  local counter = redis.call('INCR', key)
+  redis.call('PUBLISH', ARGV[2 * i - 1], ARGV[2 * i] .. ' ' .. counter)
+end
+"""
+
+
+@lru_cache(maxsize=8)
+def _bump_script(client: redis.Redis):
+    return client.register_script(_BUMP)
+
+
 def _incr(account_ids) -> None:
+    ids = sorted(account_ids)
+    args = [part for pk in ids for part in (channel(pk), str(pk))]
     try:
-        pipe = _client().pipeline(transaction=False)
-        for pk in sorted(account_ids):
-            pipe.incr(counter_key(pk))
-            pipe.publish(channel(pk), str(pk))
-        pipe.execute()
+        _bump_script(_client())(keys=[counter_key(pk) for pk in ids], args=args)
     except redis.RedisError as error:
         # Pages relying on this bump re-render within LIVE_MAX_AGE anyway.
-        log.warning("live: could not bump %s: %s", sorted(account_ids), error)
+        log.warning("live: could not bump %s: %s", ids, error)
 
 
 def touch(*account_ids) -> None:
@@ -232,10 +244,12 @@ class LiveWSGI:
 #
 # An open page keeps one EventSource on EVENTS_PATH with the tokens of its live fragments. The
 # stream subscribes to the channels of exactly the accounts those signed tokens name (so a page
-# hears of no other account's changes), sends ``event: change`` / ``data: <account>`` when one
-# of their counters moves, and a comment line now and then so dead connections are noticed.
-# static/js/console.js then asks the fragments of that account for news (``204`` when a
-# fragment's own snapshot is still current). Served natively by console.asgi under the class
+# hears of no other account's changes), sends ``event: change`` / ``data: <account> <counter>``
+# when one of their counters moves, and a comment line now and then so dead connections are
+# noticed. static/js/console.js then asks the fragments of that account for news (``204`` when
+# a fragment's own snapshot is still current), and asks again any fragment whose answer carries
+# a token older than a counter the page has heard of (its rows were read before that change).
+# Served natively by console.asgi under the class
 # server; :func:`events_view` serves it with a thread per stream under runserver and tests.
 
 EVENTS_PATH = "/live/events/"
@@ -269,16 +283,22 @@ def stream_accounts(query_string: str) -> dict[int, int] | None:
     return seen
 
 
-def missed(seen: dict[int, int], current) -> list[int]:
+def missed(seen: dict[int, int], current) -> list[tuple[int, int]]:
     """The accounts whose counters moved between the page's render and its stream's
-    subscription (their events went out before anyone listened)."""
-    return [pk for pk, now in zip(seen, current, strict=True) if now != seen[pk]]
+    subscription (their events went out before anyone listened), with their counters now."""
+    return [(pk, now) for pk, now in zip(seen, current, strict=True) if now != seen[pk]]
 
 
-def change_event(data) -> bytes:
-    """One ``change`` event naming the account whose counter moved."""
-    account = data.decode() if isinstance(data, bytes) else str(data)
-    return f"event: change\ndata: {int(account)}\n\n".encode()
+def announced(data) -> tuple[int, int]:
+    """The (account, counter) of a message on an account's channel (see :func:`_incr`)."""
+    account, counter = (data.decode() if isinstance(data, bytes) else str(data)).split()
+    return int(account), int(counter)
+
+
+def change_event(account: int, counter: int) -> bytes:
+    """One ``change`` event: the account whose counter moved, and the counter now (a page's
+    fragment whose token shows an older one was read before the change)."""
+    return f"event: change\ndata: {int(account)} {int(counter)}\n\n".encode()
 
 
 def stream_forbidden() -> HttpResponse:
@@ -307,15 +327,15 @@ def sync_stream(pubsub, seen, lifetime: float | None = None, heartbeat: float | 
     heartbeat = settings.LIVE_HEARTBEAT if heartbeat is None else heartbeat
     try:
         yield STREAM_PREAMBLE
-        for pk in missed(seen, versions(list(seen)) or list(seen.values())):
-            yield change_event(pk)
+        for pk, counter in missed(seen, versions(list(seen)) or list(seen.values())):
+            yield change_event(pk, counter)
         now = time.monotonic()
         end, beat = now + lifetime, now + heartbeat
         while now < end:
             message = pubsub.get_message(timeout=max(0.0, min(beat, end) - now))
             now = time.monotonic()
             if message is not None and message["type"] == "message":
-                yield change_event(message["data"])
+                yield change_event(*announced(message["data"]))
             elif now >= beat:
                 beat = now + heartbeat
                 yield HEARTBEAT

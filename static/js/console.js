@@ -141,12 +141,20 @@
 })();
 
 // Live fragments (console.live). A page keeps one EventSource that follows the accounts of
-// its fragments' signed tokens; a "change" event for an account makes the fragments showing
-// that account ask for news at once (a 204 when theirs is still current). While the stream is
-// open, their own polls run only every data-live-fallback-ms (a safety net); while it is not
-// (not yet open, refused, Redis away), they poll at their usual pace.
+// its fragments' signed tokens; a "change" event names an account and its counter after the
+// change, and makes the fragments showing that account ask for news at once (a 204 when theirs
+// is still current). While the stream is open, their own polls run only every
+// data-live-fallback-ms (a safety net); while it is not (not yet open, refused, Redis away),
+// they poll at their usual pace.
+//
+// A fragment's token says which counters its rows were read at. One that answers with a token
+// older than a change the page has already heard of (its request was out when the event came,
+// or it was not yet live then, as the lab panel's first load) shows rows read before that
+// change: it asks again at once.
 window.consoleLive = (function () {
   var source = null, following = "", timer = null;
+  var heard = {};   // account -> the newest counter an event of this stream named
+  var asked = {};   // tokens already sent again because of heard (once each)
   var body = function () { return document.body; };
   function fallbackMs() { return Number(body().dataset.liveFallbackMs) || 25000; }
   function fragments() { return document.querySelectorAll("[hx-trigger*='consoleLive']"); }
@@ -154,30 +162,46 @@ window.consoleLive = (function () {
     var match = /[?&]live=([^&]+)/.exec(el.getAttribute("hx-get") || "");
     return match ? decodeURIComponent(match[1]) : "";
   }
-  function accountsOf(token) { return token ? token.split("-")[0].split(".") : []; }
+  // A token is "<accounts>-<counters>-<issued>-<mac>", accounts and counters dot-separated.
+  function countersOf(token) {
+    var parts = token ? token.split("-") : [], counters = {};
+    if (parts.length < 2) return counters;
+    var versions = parts[1].split(".");
+    parts[0].split(".").forEach(function (account, i) { counters[account] = Number(versions[i]); });
+    return counters;
+  }
+  function accountsOf(token) { return Object.keys(countersOf(token)); }
   function open() { return source !== null && source.readyState === EventSource.OPEN; }
+  function busy(el) { return el.classList.contains("htmx-request"); } // htmx drops a second ask
+  function ask(el) {
+    el._liveAt = Date.now();
+    htmx.trigger(el, "live");
+  }
+  function behind(token) {
+    var counters = countersOf(token);
+    return Object.keys(counters).some(function (a) { return heard[a] > counters[a]; });
+  }
 
-  // A fragment already asking when an event comes would drop the new ask (htmx drops a
-  // request while the element has one in flight) and might show rows read before the
-  // change: ask again once it has answered.
-  var pending = {};
   function refresh(account) {
     fragments().forEach(function (el) {
       var token = tokenOf(el);
-      if (!token || accountsOf(token).indexOf(account) >= 0) {
-        if (el.classList.contains("htmx-request")) {
-          pending[account] = true;
-          return;
-        }
-        el._liveAt = Date.now();
-        htmx.trigger(el, "live");
+      // One that is asking now is looked at again when it has answered (catchUp).
+      if ((!token || accountsOf(token).indexOf(account) >= 0) && !busy(el)) ask(el);
+    });
+  }
+  function catchUp() {
+    fragments().forEach(function (el) {
+      var token = tokenOf(el);
+      if (token && !busy(el) && !asked[token] && behind(token)) {
+        asked[token] = true;
+        ask(el);
       }
     });
   }
-  function flushPending() {
-    var accounts = Object.keys(pending);
-    pending = {};
-    accounts.forEach(refresh);
+  function changed(data) {
+    var parts = String(data).split(" "), account = parts[0], counter = Number(parts[1]);
+    if (counter > (heard[account] || 0)) heard[account] = counter;
+    refresh(account);
   }
 
   function stop() {
@@ -187,24 +211,30 @@ window.consoleLive = (function () {
   function connect() {
     var url = body() && body().dataset.liveEvents;
     if (!url || typeof EventSource === "undefined") return;
-    // One token per account is enough: each names the accounts it may follow.
-    var tokens = [], seen = {};
+    // For each account, the token of the fragment that showed it oldest: the stream first
+    // names every account whose counter moved since (its change went out before it listened).
+    var oldest = {};
     fragments().forEach(function (el) {
-      var token = tokenOf(el);
-      if (accountsOf(token).some(function (a) { return !seen[a]; })) {
-        accountsOf(token).forEach(function (a) { seen[a] = true; });
-        tokens.push(token);
-      }
+      var token = tokenOf(el), counters = countersOf(token);
+      Object.keys(counters).forEach(function (a) {
+        if (!(a in oldest) || counters[a] < countersOf(oldest[a])[a]) oldest[a] = token;
+      });
     });
-    var accounts = Object.keys(seen).sort().join(".");
+    var accounts = Object.keys(oldest).sort().join(".");
     if (accounts === following && source !== null) return;
     stop();
     following = accounts;
+    heard = {};
+    asked = {};
     if (!accounts) return;
+    var tokens = [];
+    Object.keys(oldest).sort().forEach(function (a) {
+      if (tokens.indexOf(oldest[a]) < 0) tokens.push(oldest[a]);
+    });
     source = new EventSource(url + "?" + tokens.slice(0, 8).map(function (t) {
       return "live=" + encodeURIComponent(t);
     }).join("&"));
-    source.addEventListener("change", function (event) { refresh(String(event.data)); });
+    source.addEventListener("change", function (event) { changed(event.data); });
     source.addEventListener("error", function () {
       // Reopen with the page's current tokens (the server ends a stream now and then).
       stop();
@@ -215,9 +245,13 @@ window.consoleLive = (function () {
   }
 
   document.addEventListener("DOMContentLoaded", connect);
-  document.addEventListener("htmx:afterSettle", connect);
-  document.addEventListener("htmx:afterRequest", function () {
-    setTimeout(flushPending, 50); // after the answer has been swapped in and settled
+  document.addEventListener("htmx:afterSettle", function () {
+    connect();
+    catchUp();
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    // A 204 swaps nothing (no settle follows): the fragment keeps its token.
+    if (event.detail.xhr && event.detail.xhr.status === 204) setTimeout(catchUp, 0);
   });
   document.addEventListener("htmx:beforeRequest", function (event) {
     event.detail.elt._liveAt = Date.now();

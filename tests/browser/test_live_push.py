@@ -2,18 +2,27 @@
 the page's event stream within a second, while the page's own polls are slowed to minutes
 (so no poll can be what showed it)."""
 
+import re
 import sys
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from playwright.sync_api import expect
 
+from console import live
 from factories import PASSWORD, make_account, make_login
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "privatelink"))
 
 from pl_factories import activate, connection_of, make_endpoint, make_service
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "labs"))
+
+from solver import Lab1
+
+from labs import services as labs_services
+from loadbalancer.models import ClbInstance
 from privatelink import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,3 +56,98 @@ def test_the_other_accounts_change_shows_through_the_event_stream(
     expect(page.locator("#connection-badge")).to_contain_text(status, timeout=1_500)
     # One request of the fragment, made because the event came: no poll ran.
     assert len(fragment_requests) == 1
+
+
+# --- a fragment's answer older than a change the page already heard of -----------------------
+
+
+@pytest.fixture
+def creating_clb(catalogue):
+    """A Lab 1 trainee whose CLBs are still Creating: the rows and the panel's step follow them."""
+    run = labs_services.lab_run_start(lab="lab1", label="L1", login_prefix="l1-")
+    solver = Lab1(run)
+    solver.step_activate()
+    # A second one keeps the page's stream following the account when the lab's CLB (the
+    # newest) stops being live.
+    still_creating = solver.step_clb()
+    clb = solver.step_clb()
+    ClbInstance.objects.filter(pk__in=[clb.pk, still_creating.pk]).update(
+        status=ClbInstance.Status.CREATING
+    )
+    return run, clb
+
+
+def hold(page, pattern, on_page):
+    """Let the first request matching ``pattern`` made by the page at ``on_page`` reach the
+    server, but keep its answer from the page until ``release()``: the answer was read before
+    whatever the test does meanwhile."""
+    held = []
+
+    def handle(route):
+        if held or not route.request.headers.get("hx-current-url", "").endswith(on_page):
+            route.continue_()
+        else:
+            held.append((route, route.fetch()))
+
+    page.route(pattern, handle)
+
+    def release():
+        route, response = held[0]
+        route.fulfill(response=response)
+
+    def answered_by_server():
+        return bool(held)
+
+    return answered_by_server, release
+
+
+def log_in(page, run, login):
+    seat = run.logins.get(role="A")
+    login(page, seat.user.username, seat.password)
+
+
+def open_clb_list(page, live_url):
+    page.goto(live_url + CLB_LIST)
+    page.wait_for_function("() => window.consoleLive && consoleLive.streaming()")
+
+
+def finish(clb):
+    """The worker's last step, in one commit: the CLB is Active, the account's counter moves
+    once (one event)."""
+    with transaction.atomic():
+        ClbInstance.objects.filter(pk=clb.pk).update(status=ClbInstance.Status.ACTIVE)
+        live.touch(clb.account_id)
+
+
+CLB_LIST = "/loadbalancer/clb-instances/"
+PANEL_STEP = 'aside[aria-label="Lab panel"] li[data-step="clb"]'
+
+
+@pytest.mark.parametrize("panel", ["loading", "live"])
+def test_a_fragment_whose_answer_is_older_than_a_heard_change_asks_again(
+    panel, settings, creating_clb, new_context, login, live_url
+):
+    """The change's event arrives while the panel's request is out, read before the commit
+    (the panel's first load, or its own live request). Its answer shows the old state with
+    an old token; the page heard of the newer state, so the panel asks again at once."""
+    settings.STATUS_POLL_MS = MINUTES
+    settings.LIVE_FALLBACK_MS = MINUTES
+    run, clb = creating_clb
+    page = new_context().new_page()
+    log_in(page, run, login)
+    if panel == "loading":
+        answered, release = hold(page, "**/labs/panel/", CLB_LIST)
+        open_clb_list(page, live_url)
+    else:
+        open_clb_list(page, live_url)
+        expect(page.locator(PANEL_STEP)).to_contain_text("Creating")
+        answered, release = hold(page, "**/labs/panel/?live=*", CLB_LIST)
+        page.evaluate("htmx.trigger('#lab-steps', 'live')")
+    while not answered():
+        page.wait_for_timeout(20)
+
+    finish(clb)
+    # The event came: the row asked and shows it.
+    expect(page.locator(f"#row-{clb.pk} .badge")).to_have_text("Active")
+    release()
+    expect(page.locator(PANEL_STEP)).to_have_class(re.compile(r"(^|\s)done(\s|$)"))

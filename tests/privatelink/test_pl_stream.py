@@ -42,6 +42,27 @@ def consumer_token(client_a, lab2):
     )
 
 
+def change_now(account):
+    """The event that names ``account`` and its counter now (the page compares it with its
+    fragments' tokens)."""
+    counter = live.versions([account.pk])[0]
+    return f"event: change\ndata: {account.pk} {counter}\n\n".encode()
+
+
+def counter(token):
+    """The (one) counter a page's token snapshotted."""
+    return int(token.split("-")[1])
+
+
+def assert_change_of(account, body, after):
+    """``body`` is one event naming ``account`` and a counter one of the changes since
+    ``after`` made (a change's commit may bump more than once: each is announced)."""
+    match = re.fullmatch(rb"event: change\ndata: (\d+) (\d+)\n\n", body)
+    assert match, body
+    assert int(match[1]) == account.pk
+    assert after < int(match[2]) <= live.versions([account.pk])[0]
+
+
 class AsgiStream:
     """``console.asgi.events`` on its own event loop in a thread, as uvicorn runs it: what
     it sends is queued; ``close()`` is the browser going away."""
@@ -102,8 +123,7 @@ def test_a_change_of_the_pages_account_arrives_as_one_event(account_a, consumer_
         services.connection_allow(
             account=service.account, service=service, connection=connection_of(endpoint)
         )
-        body = stream.next()["body"]
-        assert body == f"event: change\ndata: {account_a.pk}\n\n".encode()
+        assert_change_of(account_a, stream.next()["body"], after=counter(consumer_token))
     finally:
         stream.close()
     assert stream.thread.is_alive() is False
@@ -117,7 +137,7 @@ def test_another_accounts_change_never_reaches_the_page(account_a, consumer_toke
         opened(stream)
         make_vpc(other, name="not-yours")  # committed, bumps and publishes C only
         make_vpc(account_a, name="yours")
-        assert stream.next()["body"] == f"event: change\ndata: {account_a.pk}\n\n".encode()
+        assert_change_of(account_a, stream.next()["body"], after=counter(consumer_token))
     finally:
         stream.close()
 
@@ -129,7 +149,7 @@ def test_a_change_before_the_stream_opened_arrives_first(account_a, consumer_tok
     stream = AsgiStream(urlencode({"live": consumer_token}))
     try:
         opened(stream)
-        assert stream.next()["body"] == f"event: change\ndata: {account_a.pk}\n\n".encode()
+        assert stream.next()["body"] == change_now(account_a)
     finally:
         stream.close()
 
@@ -197,7 +217,7 @@ def test_the_threaded_stream_sends_a_missed_change_first(client_a, consumer_toke
     response = client_a.get(live.EVENTS_PATH, {"live": consumer_token})
     chunks = iter(response.streaming_content)
     assert next(chunks) == live.STREAM_PREAMBLE
-    assert next(chunks) == f"event: change\ndata: {account_a.pk}\n\n".encode()
+    assert next(chunks) == change_now(account_a)
     response.close()
 
 
@@ -212,7 +232,7 @@ def test_the_threaded_stream_sends_the_same_events(
         assert next(chunks) == live.STREAM_PREAMBLE  # subscribed before the response began
         live._incr({other.pk})
         live._incr({account_a.pk})
-        assert next(chunks) == f"event: change\ndata: {account_a.pk}\n\n".encode()
+        assert next(chunks) == change_now(account_a)
     response.close()
 
 
