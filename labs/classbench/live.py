@@ -1,7 +1,8 @@
 """An open page's live parts as the browser runs them (static/js/console.js): one event
 stream following the accounts of the page's live tokens; its live fragments poll at their
 own pace while the stream is not open, only every ``data-live-fallback-ms`` while it is, and
-at once when an event names one of their accounts."""
+at once when an event names one of their accounts, or when their answer carries a token older
+than a counter an event named."""
 
 import html
 import http.client
@@ -20,21 +21,36 @@ TOKEN = re.compile(r"[?&]live=([^&]+)")
 MAX_TOKENS = 8
 
 
-def accounts_of(url):
+def counters_of(url):
+    """The accounts of a poll URL's live token, each with the counter it was read at."""
     match = TOKEN.search(url)
-    return set(urllib.parse.unquote(match.group(1)).split("-")[0].split(".")) if match else set()
+    if not match:
+        return {}
+    parts = urllib.parse.unquote(match.group(1)).split("-")
+    return dict(zip(parts[0].split("."), map(int, parts[1].split(".")), strict=True))
+
+
+def accounts_of(url):
+    return set(counters_of(url))
 
 
 def stream_path(events_url, polls):
-    """The page's event stream URL (one token per account, as console.js picks them)."""
+    """The page's event stream URL: per account, the token that showed it oldest (as
+    console.js picks them)."""
     if not events_url:
         return None
-    tokens, seen = [], set()
+    oldest = {}
     for poll in polls:
         found = TOKEN.search(poll.url)
-        if poll.live and found and not accounts_of(poll.url) <= seen:
-            seen |= accounts_of(poll.url)
-            tokens.append(urllib.parse.unquote(found.group(1)))
+        if not (poll.live and found):
+            continue
+        for account, counter in counters_of(poll.url).items():
+            if account not in oldest or counter < oldest[account][0]:
+                oldest[account] = (counter, urllib.parse.unquote(found.group(1)))
+    tokens = []
+    for account in sorted(oldest):
+        if oldest[account][1] not in tokens:
+            tokens.append(oldest[account][1])
     if not tokens:
         return None
     query = urllib.parse.urlencode([("live", t) for t in tokens[:MAX_TOKENS]])
@@ -78,7 +94,8 @@ class EventStream(threading.Thread):
                 elif line.startswith("data:"):
                     data = line[5:].strip()
                 elif not line and event == "change":
-                    self.changes.put(data)
+                    account, counter = data.split()
+                    self.changes.put((account, int(counter)))
                     event = data = None
         except (OSError, ValueError, AttributeError, http.client.HTTPException):
             # The page was left (close() from another thread) or the server went away.
@@ -109,6 +126,8 @@ class OpenPage:
         self.events_url = html.unescape(match.group(1)) if match else None
         self.stream, self.following = None, set()
         self.woken = set()  # polls an event made due at once
+        self.heard = {}  # account -> the newest counter an event of the stream named
+        self.asked = set()  # tokens already asked again because of heard (once each)
         self.on_stream = None
 
     def follow(self):
@@ -119,6 +138,7 @@ class OpenPage:
             return
         self.close()
         self.following = accounts
+        self.heard, self.asked = {}, set()
         path = stream_path(self.events_url, self.polls) if accounts else None
         if path:
             self.stream = EventStream(self.browser, path)
@@ -143,13 +163,29 @@ class OpenPage:
             time.sleep(seconds)
             return
         try:
-            account = self.stream.changes.get(timeout=seconds)
+            change = self.stream.changes.get(timeout=seconds)
         except queue.Empty:
             return
+        if change is None:
+            return
+        account, counter = change
+        self.heard[account] = max(counter, self.heard.get(account, 0))
         for poll in self.polls:
-            if account is not None and poll.live and account in accounts_of(poll.url):
-                poll.due = time.monotonic()
-                self.woken.add(id(poll))
+            if poll.live and account in accounts_of(poll.url):
+                self.wake(poll)
+
+    def wake(self, poll):
+        poll.due = time.monotonic()
+        self.woken.add(id(poll))
+
+    def catch_up(self):
+        """Fragments whose token is older than a counter an event named ask again at once."""
+        for poll in self.polls:
+            counters = counters_of(poll.url)
+            behind = any(self.heard.get(a, 0) > c for a, c in counters.items())
+            if poll.live and behind and poll.url not in self.asked:
+                self.asked.add(poll.url)
+                self.wake(poll)
 
     def run_until(self, leave):
         self.follow()
@@ -165,6 +201,7 @@ class OpenPage:
                 self.answer(self.polls, poll, self.browser.poll(poll))
                 poll.last = time.monotonic()
                 self.follow()
+                self.catch_up()
             time.sleep(max(0.0, leave - time.monotonic()))
         finally:
             self.close()
