@@ -14,7 +14,8 @@ def console(request):
         "login": request.login,
         "switchable_accounts": request.switchable_accounts,
         "read_only": request.read_only,
-        "nav_products": navigation(request.path),
+        # Only whole pages show it, not the fragments rendered with this context.
+        "nav_products": lambda: navigation(request.path),
         "status_poll_ms": settings.STATUS_POLL_MS,
         "live_fallback_ms": settings.LIVE_FALLBACK_MS,
     }

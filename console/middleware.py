@@ -1,6 +1,7 @@
 """Who is acting, for which account, in which region: set on every request."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from . import lifecycle, live
@@ -40,6 +41,14 @@ def region(region_id) -> Region | None:
     return next((found for found in regions() if found.pk == region_id), None)
 
 
+def login_of(user) -> Login | None:
+    """The console login of an authenticated ``user``, with its account: usually read with the
+    user already (the authentication backend's ``get_user``)."""
+    if get_user_model().login.is_cached(user):
+        return getattr(user, "login", None)
+    return Login.objects.select_related("account").filter(user=user).first()
+
+
 class ConsoleContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -52,7 +61,7 @@ class ConsoleContextMiddleware:
         request.switchable_accounts = ()
         request.live_token = None
         if request.user.is_authenticated:
-            login = Login.objects.select_related("account").filter(user=request.user).first()
+            login = login_of(request.user)
             request.login = login
             if login is not None and login.is_instructor:
                 # An instructor looks at one account at a time, read-only.

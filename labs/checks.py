@@ -30,7 +30,9 @@ class Context:
         key = ("resource", name)
         if key not in self.cache:
             pk = self.run.resources.get(name)
-            self.cache[key] = model.objects.filter(pk=pk).first() if pk else None
+            # By its key: no ordering to compile.
+            found = model.objects.filter(pk=pk).order_by()[:1] if pk else ()
+            self.cache[key] = next(iter(found), None)
         return self.cache[key]
 
     def remember(self, key, compute):

@@ -35,7 +35,11 @@ class LabLoginBackend(ModelBackend):
         if username is None or password is None:
             return None
         try:
-            user = user_model._default_manager.get_by_natural_key(username)
+            # With its console login (role, account) in the same query: the login that follows
+            # reads both (its lab's region, the page it opens on).
+            user = user_model._default_manager.select_related("login").get(
+                **{user_model.USERNAME_FIELD: username}
+            )
         except user_model.DoesNotExist:
             # Same cost as a wrong password for a chosen login (no timing oracle).
             user_model().set_password(password)
@@ -43,6 +47,16 @@ class LabLoginBackend(ModelBackend):
         if self.password_matches(user, password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The session's user, with its console login and that login's account in the same
+        query (every request reads them, see ``console.middleware``)."""
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.select_related("login__account").get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
     @staticmethod
     def password_matches(user, password):

@@ -338,17 +338,17 @@ def run_for_account(account: Account | None) -> LabRun | None:
     """The lab run an account belongs to, if any."""
     if account is None:
         return None
-    return (
-        _runs_of(account.pk)
-        .select_related("account_a", "account_b", "started_by", "partner")
-        .first()
-    )
+    # The pair's partners (``started_by``, ``partner``) are read only where a run has them.
+    return _runs_of(account.pk).select_related("account_a", "account_b").first()
 
 
 def lab_for_user(user: AbstractBaseUser) -> str | None:
-    """The lab (its key) of the run the user's account belongs to, if any: two small queries,
-    for a login, where the whole run with its accounts and users is not needed."""
-    account_id = Login.objects.filter(user=user).values_list("account_id", flat=True).first()
+    """The lab (its key) of the run the user's account belongs to, if any: one small query for
+    a login (whose user comes with its ``Login``), where the whole run is not needed."""
+    try:
+        account_id = user.login.account_id
+    except Login.DoesNotExist:
+        return None
     if account_id is None:
         return None
     return _runs_of(account_id).values_list("lab", flat=True).first()
