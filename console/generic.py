@@ -264,8 +264,20 @@ def paginate(request, queryset, *, count=None) -> dict:
     """
     page_size = request.GET.get("page_size", "")
     page_size = int(page_size) if page_size in PAGE_SIZES else PAGE_SIZES[DEFAULT_PAGE_SIZE]
-    rows = queryset if count is None else _CountOf(queryset, count)
-    page = Paginator(rows, page_size).get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    if number in (None, "", "1"):
+        # The first page: read one row more than it shows. Most lists fit on it, and then its
+        # rows are the total (no count query); otherwise they are the page, and the count
+        # follows.
+        first = list(queryset[: page_size + 1])
+        rows = (
+            first
+            if len(first) <= page_size
+            else _CountOf(first, queryset if count is None else count)
+        )
+    else:
+        rows = queryset if count is None else _CountOf(queryset, count)
+    page = Paginator(rows, page_size).get_page(number)
     return {"page": page, "page_size": page_size, "page_sizes": PAGE_SIZES}
 
 

@@ -74,7 +74,7 @@ def test_class_page_of_30_seats_is_pinned_and_an_unchanged_poll_costs_none(instr
 @pytest.mark.parametrize(
     ("address", "element", "expected"),
     [
-        ("/privatelink/endpoint-services/{service}/connections/", "connections", 8),
+        ("/privatelink/endpoint-services/{service}/connections/", "connections", 7),
         ("/privatelink/endpoints/{endpoint}/", "connection-status", 5),
     ],
 )
