@@ -250,8 +250,10 @@ window.consoleLive = (function () {
     catchUp();
   });
   document.addEventListener("htmx:afterRequest", function (event) {
-    // A 204 swaps nothing (no settle follows): the fragment keeps its token.
-    if (event.detail.xhr && event.detail.xhr.status === 204) setTimeout(catchUp, 0);
+    // A 204 or a failed request swaps nothing (no settle follows): the fragment keeps its
+    // token, and asks again if that is behind (once per token).
+    var xhr = event.detail.xhr;
+    if (xhr && (xhr.status === 204 || !event.detail.successful)) setTimeout(catchUp, 0);
   });
   document.addEventListener("htmx:beforeRequest", function (event) {
     event.detail.elt._liveAt = Date.now();
