@@ -14,3 +14,7 @@ class ConsoleConfig(AppConfig):
         # The lifecycle enqueues the advance task; registering it here keeps lifecycle and
         # tasks from importing each other.
         lifecycle.register_advance_task(tasks.advance_resource)
+
+        from .sessions import write_last_login_with_the_session
+
+        write_last_login_with_the_session()

@@ -3,6 +3,7 @@ its session once (one write transaction fewer on SQLite's single write lock), th
 catalogue is read once per process, and the counts are pinned."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -19,11 +20,12 @@ from labs import services as lab_services
 from labs.definitions import LABS
 
 # Pinned: the user with its login (role and account: the lab's region, and the redirect straight
-# to the first page, not through "/"), last_login, the account's lab, then the session's one
-# INSERT (inside a savepoint here; BEGIN IMMEDIATE ... COMMIT under the server). The new session
-# key is not looked up first: its INSERT finds a taken one. It was 11, with the session written
-# twice, then 10 with the user, the login's account and its role read apart.
-LOGIN_QUERIES = 6
+# to the first page, not through "/"), the account's lab, then one write transaction (a
+# savepoint here; BEGIN IMMEDIATE ... COMMIT under the server) with the session's INSERT (in its
+# own savepoint) and last_login. The new session key is not looked up first: its INSERT finds a
+# taken one. It was 11, with the session written twice, then 10 with the user, the login's
+# account and its role read apart, and last_login written in a transaction of its own.
+LOGIN_QUERIES = 8
 # The VPC list of a trainee: the user with its login and account, the page of VPCs (one row
 # more than it shows: a list that fits on its first page needs no count), the lab run.
 VPC_LIST_QUERIES = 3
@@ -43,6 +45,24 @@ def session_writes(captured):
     ]
 
 
+def write_transactions(captured):
+    """The writes of each outermost transaction (savepoint) the request opened."""
+    transactions, depth = [], 0
+    for query in captured:
+        sql = query["sql"]
+        if sql.startswith("SAVEPOINT"):
+            depth += 1
+            if depth == 1:
+                transactions.append([])
+        elif sql.startswith("RELEASE SAVEPOINT"):
+            depth -= 1
+        elif sql.startswith(("INSERT", "UPDATE", "DELETE")):
+            assert depth > 0, f"a write outside a transaction: {sql[:60]}"
+            verb, table = sql.split()[0], re.search(r'"(\w+)"', sql).group(1)
+            transactions[-1].append(f"{verb} {table}")
+    return transactions
+
+
 def test_a_class_login_writes_its_session_once_with_pinned_queries(lab_login):
     client = Client()
     assert client.get("/login/").status_code == 200
@@ -53,6 +73,9 @@ def test_a_class_login_writes_its_session_once_with_pinned_queries(lab_login):
     assert response["Location"] == "/vpcs/"
     assert session_writes(captured) == ["INSERT"]
     assert len(captured) == LOGIN_QUERIES, "\n".join(q["sql"][:90] for q in captured)
+    assert write_transactions(captured) == [["INSERT django_session", "UPDATE auth_user"]]
+    lab_login.user.refresh_from_db()
+    assert lab_login.user.last_login is not None
     # The one row holds the login: with the cache emptied the database alone keeps it logged
     # in, in the lab's region.
     cache.clear()
