@@ -249,8 +249,8 @@ class LiveWSGI:
 # noticed. static/js/console.js then asks the fragments of that account for news (``204`` when
 # a fragment's own snapshot is still current), and asks again any fragment whose answer carries
 # a token older than a counter the page has heard of (its rows were read before that change).
-# Served natively by console.asgi under the class
-# server; :func:`events_view` serves it with a thread per stream under runserver and tests.
+# Served natively by console.asgi under the class server; :func:`events_view` serves it with a
+# thread per stream under runserver and tests.
 
 EVENTS_PATH = "/live/events/"
 MAX_STREAM_TOKENS = 8

@@ -28,10 +28,15 @@ class SessionStore(cached_db.SessionStore):
     _unwritten = False
     _last_login = None  # (user model, pk, when): written with the cycled key's row
 
+    @staticmethod
+    def _drawn_key():
+        """A new key, not looked up: the INSERT of :meth:`save` finds one already taken."""
+        return get_random_string(32, VALID_KEY_CHARS)
+
     def cycle_key(self):
         data = self._session
         key = self.session_key
-        self._session_key = get_random_string(32, VALID_KEY_CHARS)
+        self._session_key = self._drawn_key()
         self._session_cache = data
         self._unwritten = True
         self.modified = True
@@ -49,8 +54,8 @@ class SessionStore(cached_db.SessionStore):
                         model, pk, when = self._last_login
                         model._default_manager.filter(pk=pk).update(last_login=when)
             except CreateError:
-                # Taken meanwhile (the key was unused a moment ago): another key, as create().
-                self._session_key = self._get_new_session_key()
+                # Taken: draw another.
+                self._session_key = self._drawn_key()
                 continue
             self._unwritten = False
             self._last_login = None

@@ -32,11 +32,10 @@ from .generic import (
     htmx_redirect,
     safe_next,
 )
-from .middleware import SESSION_ACTING, SESSION_REGION, SESSION_VIEWING
+from .middleware import SESSION_ACTING, SESSION_REGION, SESSION_VIEWING, login_of
 from .models import (
     Account,
     EcsInstance,
-    Login,
     Region,
     SecurityGroup,
     SecurityGroupRule,
@@ -405,10 +404,8 @@ class LoginView(auth_views.LoginView):
     def get_default_redirect_url(self):
         """Straight to the page the console opens on, not through ``/``: one request fewer
         for each of a class logging in at once."""
-        try:
-            instructor = self.request.user.login.is_instructor  # read with the user
-        except Login.DoesNotExist:
-            instructor = False
+        login = login_of(self.request.user)  # read with the user
+        instructor = login is not None and login.is_instructor
         return home_url(instructor, bool(self.request.session.get(SESSION_VIEWING)))
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from console import lifecycle, services
 from console.errors import ConsoleError
+from console.middleware import login_of
 from console.models import Account, Event, Login, Region, SecurityGroup, Vpc, VSwitch, Zone
 
 from .definitions import LABS, Lab
@@ -345,10 +346,7 @@ def run_for_account(account: Account | None) -> LabRun | None:
 def lab_for_user(user: AbstractBaseUser) -> str | None:
     """The lab (its key) of the run the user's account belongs to, if any: one small query for
     a login (whose user comes with its ``Login``), where the whole run is not needed."""
-    try:
-        account_id = user.login.account_id
-    except Login.DoesNotExist:
+    login = login_of(user)
+    if login is None or login.account_id is None:
         return None
-    if account_id is None:
-        return None
-    return _runs_of(account_id).values_list("lab", flat=True).first()
+    return _runs_of(login.account_id).values_list("lab", flat=True).first()
