@@ -127,7 +127,7 @@ class OpenPage:
         self.stream, self.following = None, set()
         self.woken = set()  # polls an event made due at once
         self.heard = {}  # account -> the newest counter an event of the stream named
-        self.asked = set()  # tokens already asked again because of heard (once each)
+        self.asked = set()  # poll URLs (with their token) already asked again because of heard
         self.on_stream = None
 
     def follow(self):
@@ -171,7 +171,8 @@ class OpenPage:
         account, counter = change
         self.heard[account] = max(counter, self.heard.get(account, 0))
         for poll in self.polls:
-            if poll.live and account in accounts_of(poll.url):
+            # One whose rows were read at that counter or later already shows the change.
+            if poll.live and counters_of(poll.url).get(account, counter) < counter:
                 self.wake(poll)
 
     def wake(self, poll):

@@ -154,7 +154,7 @@
 window.consoleLive = (function () {
   var source = null, following = "", timer = null;
   var heard = {};   // account -> the newest counter an event of this stream named
-  var asked = {};   // tokens already sent again because of heard (once each)
+  var asked = {};   // fragment URLs (with their token) already sent again because of heard
   var body = function () { return document.body; };
   function fallbackMs() { return Number(body().dataset.liveFallbackMs) || 25000; }
   function fragments() { return document.querySelectorAll("[hx-trigger*='consoleLive']"); }
@@ -170,7 +170,6 @@ window.consoleLive = (function () {
     parts[0].split(".").forEach(function (account, i) { counters[account] = Number(versions[i]); });
     return counters;
   }
-  function accountsOf(token) { return Object.keys(countersOf(token)); }
   function open() { return source !== null && source.readyState === EventSource.OPEN; }
   function busy(el) { return el.classList.contains("htmx-request"); } // htmx drops a second ask
   function ask(el) {
@@ -182,18 +181,26 @@ window.consoleLive = (function () {
     return Object.keys(counters).some(function (a) { return heard[a] > counters[a]; });
   }
 
-  function refresh(account) {
+  // The fragments showing ``account`` from before its counter reached ``counter`` ask for
+  // news. One whose rows were read at that counter or later (its answer came before the
+  // event) already shows the change. One that is asking now is looked at again when it has
+  // answered (catchUp).
+  function refresh(account, counter) {
     fragments().forEach(function (el) {
-      var token = tokenOf(el);
-      // One that is asking now is looked at again when it has answered (catchUp).
-      if ((!token || accountsOf(token).indexOf(account) >= 0) && !busy(el)) ask(el);
+      var token = tokenOf(el), counters = countersOf(token);
+      if (token && !(account in counters)) return;
+      if (token && counters[account] >= counter) return;
+      if (!busy(el)) ask(el);
     });
   }
+  // Fragments whose rows were read before a change the page heard of ask again, each at most
+  // once per token. Keyed by the whole URL: two fragments read in the same request (rows of
+  // one list, the lab panel beside them) carry the same token and each must ask.
   function catchUp() {
     fragments().forEach(function (el) {
-      var token = tokenOf(el);
-      if (token && !busy(el) && !asked[token] && behind(token)) {
-        asked[token] = true;
+      var token = tokenOf(el), url = el.getAttribute("hx-get");
+      if (token && !busy(el) && !asked[url] && behind(token)) {
+        asked[url] = true;
         ask(el);
       }
     });
@@ -201,7 +208,7 @@ window.consoleLive = (function () {
   function changed(data) {
     var parts = String(data).split(" "), account = parts[0], counter = Number(parts[1]);
     if (counter > (heard[account] || 0)) heard[account] = counter;
-    refresh(account);
+    refresh(account, counter);
   }
 
   function stop() {

@@ -4,7 +4,9 @@ the page's event stream within a second, while the page's own polls are slowed t
 
 import re
 import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
@@ -56,6 +58,59 @@ def test_the_other_accounts_change_shows_through_the_event_stream(
     expect(page.locator("#connection-badge")).to_contain_text(status, timeout=1_500)
     # One request of the fragment, made because the event came: no poll ran.
     assert len(fragment_requests) == 1
+
+
+# The page's EventSource, kept where the test can hand it an event as the server would.
+KEEP_SOURCES = """
+(() => {
+  const Native = window.EventSource;
+  window.__sources = [];
+  window.EventSource = function (url, options) {
+    const source = new Native(url, options);
+    window.__sources.push(source);
+    return source;
+  };
+  window.EventSource.prototype = Native.prototype;
+  Object.assign(window.EventSource, {CONNECTING: 0, OPEN: 1, CLOSED: 2});
+})();
+"""
+
+# Hands the open stream a change event for the first account of the fragment's token, at
+# that account's counter plus ``ahead``; answers whether the fragment asked (htmx marks a
+# fragment whose request is out at once, in the same task).
+ANNOUNCE = """
+([selector, ahead]) => {
+  const el = document.querySelector(selector);
+  const token = decodeURIComponent(/[?&]live=([^&]+)/.exec(el.getAttribute("hx-get"))[1]);
+  const [accounts, counters] = token.split("-");
+  const data = accounts.split(".")[0] + " " + (Number(counters.split(".")[0]) + ahead);
+  window.__sources.at(-1).dispatchEvent(new MessageEvent("change", {data}));
+  return el.classList.contains("htmx-request");
+}
+"""
+
+
+def test_an_event_the_fragment_already_shows_asks_nothing(
+    settings, catalogue, new_context, login, live_url
+):
+    """An event can come after the answer that already shows its change (the request was
+    read after the commit, the event was still on its way): the fragment's token names that
+    counter, so it does not ask again. An event past its token makes it ask."""
+    settings.STATUS_POLL_MS = MINUTES
+    settings.LIVE_FALLBACK_MS = MINUTES
+    consumer, provider = activate(make_account("Account A")), activate(make_account("Account B"))
+    endpoint = make_endpoint(consumer, make_service(provider, whitelist=[consumer]))
+    make_login(consumer, "consumer")
+    context = new_context()
+    context.add_init_script(KEEP_SOURCES)
+    page = context.new_page()
+    login(page, "consumer", PASSWORD)
+    page.goto(f"{live_url}/privatelink/endpoints/{endpoint.pk}/")
+    page.wait_for_function("() => window.consoleLive && consoleLive.streaming()")
+
+    assert page.evaluate(ANNOUNCE, ["#connection-status", 0]) is False
+    with page.expect_response(lambda response: "fragment=connection" in response.url):
+        assert page.evaluate(ANNOUNCE, ["#connection-status", 1]) is True
 
 
 # --- a fragment's answer older than a change the page already heard of -----------------------
@@ -157,4 +212,47 @@ def test_a_fragment_whose_answer_is_older_than_a_heard_change_asks_again(
     # The event came: the row asked and shows it.
     expect(page.locator(f"#row-{clb.pk} .badge")).to_have_text("Active")
     release()
+    expect(page.locator(PANEL_STEP)).to_have_class(re.compile(r"(^|\s)done(\s|$)"))
+
+
+def test_fragments_read_in_the_same_request_each_catch_up(
+    monkeypatch, settings, creating_clb, new_context, login, live_url
+):
+    """Rows of a list and the lab panel beside them, read at the same counters in the same
+    second, carry the same token. When one of them catches up (asks again because its answer
+    was older than a heard change), the others whose answers are just as old must still ask:
+    "once per token" is once per fragment."""
+    issued = time.time()
+    monkeypatch.setattr(
+        live, "time", SimpleNamespace(time=lambda: issued, monotonic=time.monotonic)
+    )
+    settings.STATUS_POLL_MS = MINUTES
+    settings.LIVE_FALLBACK_MS = MINUTES
+    run, clb = creating_clb
+    other = ClbInstance.objects.filter(account=clb.account).exclude(pk=clb.pk).get()
+    page = new_context().new_page()
+    log_in(page, run, login)
+    open_clb_list(page, live_url)
+    expect(page.locator(PANEL_STEP)).to_contain_text("Creating")
+    panel_answered, release_panel = hold(page, "**/labs/panel/?live=*", CLB_LIST)
+    row_answered, release_row = hold(
+        page, re.compile(rf"/clb-instances/{other.pk}/\?fragment=row&"), CLB_LIST
+    )
+    # A change neither shows: the panel and both rows ask; the panel's and the other row's
+    # answers (read at the new counter: one token) are held.
+    with transaction.atomic():
+        live.touch(clb.account_id)
+    for _ in range(250):
+        if panel_answered() and row_answered():
+            break
+        page.wait_for_timeout(20)
+    assert panel_answered() and row_answered(), "the held requests never reached the server"
+
+    finish(clb)
+    expect(page.locator(f"#row-{clb.pk} .badge")).to_have_text("Active")
+    # The other row's old answer comes first and catches up ...
+    with page.expect_request(lambda request: f"/clb-instances/{other.pk}/" in request.url):
+        release_row()
+    # ... and the panel's, with the same token, still does.
+    release_panel()
     expect(page.locator(PANEL_STEP)).to_have_class(re.compile(r"(^|\s)done(\s|$)"))

@@ -1,7 +1,10 @@
 """The class benchmark's trainees keep pages open as console.js does: the stream follows the
 oldest token of each account, and a fragment whose answer is older than a counter an event
-named asks again at once (once per token)."""
+named asks again at once (once per fragment and token); an event wakes only the fragments
+read before its counter."""
 
+import queue
+from types import SimpleNamespace
 from urllib.parse import quote
 
 from labs.classbench.browser import Poll
@@ -30,3 +33,14 @@ def test_an_answer_older_than_a_heard_change_asks_again_once():
     stale.due = LATER
     page.catch_up()  # the same token (a 204): asked already
     assert stale.due == LATER
+
+
+def test_an_event_wakes_only_the_fragments_read_before_its_counter():
+    page = OpenPage(browser=None, page_html="", answer=None)
+    before, after, other = poll("7-11-1-a"), poll("7-12-1-b"), poll("9-3-1-c")
+    page.polls = [before, after, other]
+    page.stream = SimpleNamespace(closed=False, changes=queue.Queue())
+    page.stream.changes.put(("7", 12))
+    page.wait(0)
+    assert page.heard == {"7": 12}
+    assert page.woken == {id(before)}
