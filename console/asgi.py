@@ -19,14 +19,19 @@ import redis
 import redis.asyncio
 from a2wsgi import WSGIMiddleware
 from django.conf import settings
+from django.urls import reverse
 from gunicorn.arbiter import Arbiter
 from uvicorn import Server
 from uvicorn_worker import UvicornWorker
 
 from console import live
+from console.turns import Turns
 from console.wsgi import application as wsgi_application
 
 log = logging.getLogger(__name__)
+
+# How long a login may wait behind the pages of trainees already in (``console.turns``).
+LOGIN_PATIENCE = 1.0
 
 _redis: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
 
@@ -116,17 +121,25 @@ async def _lifespan(receive, send):
 
 
 class Application:
-    """The ASGI application: event streams here, everything else to Django on threads."""
+    """The ASGI application: event streams here, everything else to Django on threads, one
+    turn per thread (``console.turns``: when all are busy, the login form waits behind the
+    pages of those already logged in)."""
 
-    def __init__(self, wsgi, threads):
+    def __init__(self, wsgi, threads, patience=LOGIN_PATIENCE):
         self.wsgi = WSGIMiddleware(wsgi, workers=threads)
+        self.turns = Turns(threads, patience)
+        self.login_path = reverse("console:login")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"] == live.EVENTS_PATH:
             return await events(scope, receive, send)
         if scope["type"] == "lifespan":
             return await _lifespan(receive, send)
-        return await self.wsgi(scope, receive, send)
+        await self.turns.enter(later=scope.get("path") == self.login_path)
+        try:
+            return await self.wsgi(scope, receive, send)
+        finally:
+            self.turns.leave()
 
 
 application = Application(wsgi_application, threads=int(os.environ.get("WEB_THREADS") or 4))

@@ -29,6 +29,7 @@ NOT_A_RESOURCE = {
     ("labs/classbench/__init__.py", "page"),  # an idle page's stream thread
     ("labs/classbench/live.py", "self.stream"),
     ("labs/classbench/scenario.py", "polls"),  # a list
+    ("console/turns.py", "queue"),  # a deque of waiting requests
 }
 # ``status`` attributes that are no lifecycle state.
 NOT_A_STATE = {

@@ -264,6 +264,7 @@ def _figures(recorder, crowd, duration, sampler, stack, kills):
         "trainees": len(crowd),
         "logged_in": len(login_times),
         "login_ms": [x * 1000 for x in login_times],
+        "ready_ms": [t.ready_after * 1000 for t in crowd if t.ready_after is not None],
         "by_kind": by_kind,
         "all_ms": [s[2] * 1000 for s in samples],
         "samples": samples,
@@ -293,6 +294,13 @@ def report(figures, write):
     write(
         f"logins: {figures['logged_in']}/{figures['trainees']} in {last_login:.1f} s; "
         f"p50 {percentile(login_ms, 50):.0f} ms, p95 {percentile(login_ms, 95):.0f} ms"
+    )
+    ready_ms = figures["ready_ms"]
+    last_ready = max(ready_ms, default=float("nan")) / 1000
+    write(
+        f"first page with its lab panel: {len(ready_ms)}/{figures['trainees']} in "
+        f"{last_ready:.1f} s; p50 {percentile(ready_ms, 50):.0f} ms, "
+        f"p95 {percentile(ready_ms, 95):.0f} ms"
     )
     write(
         f"requests: {figures['requests']} in {figures['duration']:.0f} s = "

@@ -73,15 +73,17 @@ class Trainee(threading.Thread):
         self.gate, self.stop_at = gate, stop_at
         self.random = random.Random(number)
         self.logged_in_after = None
+        self.ready_after = None  # the first page's lab panel shown (its first answer)
+        self.opened = None
         self.created = 0
 
     def run(self):
         self.gate.wait()
-        opened = time.monotonic()
+        self.opened = time.monotonic()
         path = log_in(self.browser, self.username, self.password)
         if path is None:
             return
-        self.logged_in_after = time.monotonic() - opened
+        self.logged_in_after = time.monotonic() - self.opened
         while time.monotonic() < self.stop_at:
             if self.random.random() < CREATE_CHANCE:
                 path = self.create_vpc() or path
@@ -94,9 +96,14 @@ class Trainee(threading.Thread):
         if status != 200:
             return None
         leave = min(self.stop_at, time.monotonic() + self.random.uniform(*DWELL))
-        keep_open(self.browser, page, leave, self.answer)
+        keep_open(self.browser, page, leave, self.swap)
         links = links_in(page)
         return self.random.choice(links) if links else "/"
+
+    def swap(self, polls, poll, reply):
+        if self.ready_after is None and poll.every is None and reply[0] == 200:
+            self.ready_after = time.monotonic() - self.opened
+        self.answer(polls, poll, reply)
 
     @staticmethod
     def answer(polls, poll, reply):
