@@ -31,7 +31,7 @@ from console.wsgi import application as wsgi_application
 log = logging.getLogger(__name__)
 
 # How long a login may wait behind the pages of trainees already in (``console.turns``).
-LOGIN_PATIENCE = 1.0
+LOGIN_PATIENCE = 3.0
 
 _redis: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict]" = weakref.WeakKeyDictionary()
 
@@ -122,8 +122,8 @@ async def _lifespan(receive, send):
 
 class Application:
     """The ASGI application: event streams here, everything else to Django on threads, one
-    turn per thread (``console.turns``: when all are busy, the login form waits behind the
-    pages of those already logged in)."""
+    turn per thread (``console.turns``: when all are busy, a login waits behind the pages of
+    those already logged in)."""
 
     def __init__(self, wsgi, threads, patience=LOGIN_PATIENCE):
         self.wsgi = WSGIMiddleware(wsgi, workers=threads)
@@ -135,7 +135,9 @@ class Application:
             return await events(scope, receive, send)
         if scope["type"] == "lifespan":
             return await _lifespan(receive, send)
-        await self.turns.enter(later=scope.get("path") == self.login_path)
+        await self.turns.enter(
+            later=scope.get("method") == "POST" and scope.get("path") == self.login_path
+        )
         try:
             return await self.wsgi(scope, receive, send)
         finally:

@@ -8,9 +8,10 @@ cores about 60 × 10 ms ÷ 2 = 300 ms, four times over). A login that waits behi
 trainees already in finishes their chains first: they are working while the rest of the class
 waits once, at the login.
 
-So a waiting request of the login form gets a turn only when no other request waits, or when
-it has waited ``patience`` seconds (a busy class never shuts a latecomer out). Everything
-else takes turns in arrival order. With a free thread, nobody waits.
+So a waiting login (the login form's POST) gets a turn only when no other request waits, or
+when it has waited ``patience`` seconds (a busy class never shuts a latecomer out). Everything
+else, the login form itself too, takes turns in arrival order. With a free thread, nobody
+waits.
 """
 
 import asyncio
@@ -24,7 +25,7 @@ class Turns:
         self.size, self.patience = size, patience
         self.inside = 0
         self.first: deque = deque()  # (since, future) of requests served in arrival order
-        self.later: deque = deque()  # the same for the login form's
+        self.later: deque = deque()  # the same for logins
 
     def waiting(self) -> int:
         return len(self.first) + len(self.later)

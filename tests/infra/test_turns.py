@@ -112,13 +112,13 @@ def test_a_turn_handed_to_a_request_that_went_away_passes_on():
     run(scenario())
 
 
-async def request(app, path):
-    """One GET through an ASGI application; its status."""
+async def request(app, path, method="GET"):
+    """One request through an ASGI application; its status."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
@@ -140,13 +140,13 @@ async def request(app, path):
     return sent[0]["status"]
 
 
-def test_the_application_serves_the_login_form_after_waiting_pages():
-    """The class server's application with one thread: while a page runs, a login and a page
-    arrive, in that order; the page is served first."""
+def test_the_application_serves_a_login_after_the_waiting_pages():
+    """The class server's application with one thread: while a page runs, the login form, a
+    login and a page arrive, in that order. The form and the page are served first."""
     order, running, release = [], threading.Event(), threading.Event()
 
     def wsgi(environ, start_response):
-        order.append(environ["PATH_INFO"])
+        order.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
         if environ["PATH_INFO"] == "/slow/":
             running.set()
             release.wait(timeout=10)
@@ -157,13 +157,13 @@ def test_the_application_serves_the_login_form_after_waiting_pages():
         app = asgi.Application(wsgi, threads=1)
         slow = asyncio.create_task(request(app, "/slow/"))
         await asyncio.to_thread(running.wait, 10)
-        login = asyncio.create_task(request(app, app.login_path))
-        await settle()
-        page = asyncio.create_task(request(app, "/vpcs/"))
-        await settle()
+        arriving = []
+        for path, method in [(app.login_path, "POST"), (app.login_path, "GET"), ("/vpcs/", "GET")]:
+            arriving.append(asyncio.create_task(request(app, path, method)))
+            await settle()
         release.set()
-        assert await asyncio.gather(slow, login, page) == [200, 200, 200]
+        assert await asyncio.gather(slow, *arriving) == [200, 200, 200, 200]
         return app.login_path
 
-    login_path = run(scenario())
-    assert order == ["/slow/", "/vpcs/", login_path]
+    login = run(scenario())
+    assert order == ["GET /slow/", f"GET {login}", "GET /vpcs/", f"POST {login}"]
