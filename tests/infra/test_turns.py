@@ -2,6 +2,7 @@
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -10,8 +11,10 @@ from console.turns import Turns
 
 
 def run(coroutine):
-    """Run a scenario; one that waits for a turn that never comes fails after 10 s."""
-    return asyncio.run(asyncio.wait_for(coroutine, 10))
+    """Run a scenario on an event loop of its own thread (the browser tests' Playwright keeps
+    one running in this one); one that waits for a turn that never comes fails after 10 s."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, asyncio.wait_for(coroutine, 10)).result()
 
 
 async def settle():
