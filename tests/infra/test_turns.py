@@ -32,6 +32,14 @@ async def holder(turns, name, order, later=False, release=None):
         turns.leave()
 
 
+async def one_busy_turn(patience=60):
+    """A process with one thread, taken by "busy" until ``release`` is set."""
+    turns, order, release = Turns(1, patience=patience), [], asyncio.Event()
+    busy = asyncio.create_task(holder(turns, "busy", order, release=release))
+    await settle()
+    return turns, order, release, busy
+
+
 def test_a_free_turn_is_taken_at_once_and_the_rest_wait_in_arrival_order():
     async def scenario():
         turns, order, release = Turns(2, patience=60), [], asyncio.Event()
@@ -47,9 +55,7 @@ def test_a_free_turn_is_taken_at_once_and_the_rest_wait_in_arrival_order():
 
 def test_a_waiting_login_goes_after_every_waiting_page():
     async def scenario():
-        turns, order, release = Turns(1, patience=60), [], asyncio.Event()
-        busy = asyncio.create_task(holder(turns, "busy", order, release=release))
-        await settle()
+        turns, order, release, busy = await one_busy_turn()
         tasks = [
             asyncio.create_task(holder(turns, "login-1", order, later=True)),
             asyncio.create_task(holder(turns, "page-1", order)),
@@ -66,9 +72,7 @@ def test_a_waiting_login_goes_after_every_waiting_page():
 
 def test_a_login_that_waited_its_patience_goes_first():
     async def scenario():
-        turns, order, release = Turns(1, patience=0.05), [], asyncio.Event()
-        busy = asyncio.create_task(holder(turns, "busy", order, release=release))
-        await settle()
+        turns, order, release, busy = await one_busy_turn(patience=0.05)
         login = asyncio.create_task(holder(turns, "login", order, later=True))
         await asyncio.sleep(0.06)
         page = asyncio.create_task(holder(turns, "page", order))
@@ -82,9 +86,7 @@ def test_a_login_that_waited_its_patience_goes_first():
 
 def test_a_request_that_goes_away_while_waiting_gives_up_its_place():
     async def scenario():
-        turns, order, release = Turns(1, patience=60), [], asyncio.Event()
-        busy = asyncio.create_task(holder(turns, "busy", order, release=release))
-        await settle()
+        turns, order, release, busy = await one_busy_turn()
         gone = asyncio.create_task(holder(turns, "gone", order))
         after = asyncio.create_task(holder(turns, "after", order))
         await settle()
